@@ -1,0 +1,8 @@
+export { type LoadConfigOptions, loadConfig } from './config';
+export { envBoolean, envList, envPort } from './env-types';
+export { ConfigError, type ConfigIssue } from './errors';
+export { createLogger, type Logger, type LoggerOptions } from './logger';
+export { createMetrics, type Registry } from './metrics';
+export { type OpsServer, type OpsServerOptions, startOpsServer } from './ops-server';
+export { checkReadiness, type ReadinessCheck, type ReadinessChecks, type ReadinessResult } from './readiness';
+export { type Closer, createShutdown, type Shutdown, type ShutdownOptions } from './shutdown';
