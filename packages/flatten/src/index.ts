@@ -1,0 +1,6 @@
+export { FlattenError, type FlattenErrorCode } from './flatten-error';
+export { flattenMetricFamilies, type Sample } from './flatten-metrics';
+export { flattenStatus } from './flatten-status';
+export { flattenRelease, flattenTelemetry } from './flatten-telemetry';
+export { formatPrometheusFloat } from './prometheus-float';
+export * from './rows';
