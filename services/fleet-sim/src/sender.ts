@@ -1,0 +1,149 @@
+// Sends the schedule's reports to a gateway at a target rate with bounded concurrency, and counts
+// what the gateway answered.
+import http from 'node:http';
+import { LatencyRecorder } from './latency';
+import type { OutgoingReport } from './reports';
+import type { Schedule } from './schedule';
+
+export interface RunOptions {
+  target: URL;
+  /** Reports per second over the whole fleet. */
+  rate: number;
+  /** Stop after this many reports... */
+  count?: number;
+  /** ...or after this long, whichever comes first. */
+  durationMs?: number;
+  concurrency: number;
+  requestTimeoutMs: number;
+  /** Bearer token sent with status updates, when the gateway requires one. */
+  statusToken?: string;
+  onProgress?: (progress: RunProgress) => void;
+}
+
+export interface KindCounts {
+  sent: number;
+  accepted: number;
+}
+
+export interface RunProgress {
+  sent: number;
+  accepted: number;
+  /** 4xx: the gateway refused the report as invalid. */
+  rejected: number;
+  /** 5xx (503 when Kafka is unavailable): OPA would retry. */
+  unavailable: number;
+  /** No HTTP answer at all (connection refused, timeout). */
+  failed: number;
+  elapsedMs: number;
+  ratePerSecond: number;
+  p50Ms: number;
+  p99Ms: number;
+}
+
+export interface RunSummary extends RunProgress {
+  byKind: Record<OutgoingReport['kind'], KindCounts>;
+  /** Accepted status updates per request path (`/status/`, `/status/<partition>`). */
+  acceptedStatusByPath: Record<string, number>;
+  maxMs: number;
+}
+
+function post(agent: http.Agent, target: URL, report: OutgoingReport, options: RunOptions): Promise<number> {
+  const headers: Record<string, string | number> = {
+    ...report.headers,
+    'content-length': Buffer.byteLength(report.body),
+  };
+  if (report.kind === 'status' && options.statusToken)
+    headers.authorization = `Bearer ${options.statusToken}`;
+  return new Promise((resolve, reject) => {
+    const request = http.request(
+      new URL(report.path, target),
+      { method: 'POST', agent, headers, timeout: options.requestTimeoutMs },
+      (response) => {
+        response.resume();
+        response.on('end', () => resolve(response.statusCode ?? 0));
+        response.on('error', reject);
+      },
+    );
+    request.on('timeout', () => request.destroy(new Error('request timed out')));
+    request.on('error', reject);
+    request.end(report.body);
+  });
+}
+
+export async function runFleet(schedule: Schedule, options: RunOptions): Promise<RunSummary> {
+  const agent = new http.Agent({ keepAlive: true, maxSockets: options.concurrency });
+  const latency = new LatencyRecorder();
+  const summary: RunSummary = {
+    sent: 0,
+    accepted: 0,
+    rejected: 0,
+    unavailable: 0,
+    failed: 0,
+    elapsedMs: 0,
+    ratePerSecond: 0,
+    p50Ms: 0,
+    p99Ms: 0,
+    maxMs: 0,
+    byKind: { version: { sent: 0, accepted: 0 }, status: { sent: 0, accepted: 0 } },
+    acceptedStatusByPath: {},
+  };
+  const started = performance.now();
+  const limit = options.count ?? Number.POSITIVE_INFINITY;
+  const deadline = options.durationMs === undefined ? Number.POSITIVE_INFINITY : started + options.durationMs;
+  let inFlight = 0;
+
+  const sendOne = async (report: OutgoingReport) => {
+    const t0 = performance.now();
+    try {
+      const status = await post(agent, options.target, report, options);
+      const ms = performance.now() - t0;
+      latency.record(ms);
+      summary.maxMs = Math.max(summary.maxMs, ms);
+      if (status >= 200 && status < 300) {
+        summary.accepted += 1;
+        summary.byKind[report.kind].accepted += 1;
+        if (report.kind === 'status')
+          summary.acceptedStatusByPath[report.path] = (summary.acceptedStatusByPath[report.path] ?? 0) + 1;
+      } else if (status >= 400 && status < 500) summary.rejected += 1;
+      else summary.unavailable += 1;
+    } catch {
+      summary.failed += 1;
+    } finally {
+      inFlight -= 1;
+    }
+  };
+
+  const progress = (): RunProgress => {
+    const elapsedMs = performance.now() - started;
+    return {
+      sent: summary.sent,
+      accepted: summary.accepted,
+      rejected: summary.rejected,
+      unavailable: summary.unavailable,
+      failed: summary.failed,
+      elapsedMs,
+      ratePerSecond: summary.sent / Math.max(elapsedMs / 1000, 0.001),
+      p50Ms: latency.percentile(50),
+      p99Ms: latency.percentile(99),
+    };
+  };
+  const ticker = options.onProgress ? setInterval(() => options.onProgress!(progress()), 250) : undefined;
+
+  // Pace by the clock: at any moment at most rate × elapsed reports have been started.
+  while (summary.sent < limit && performance.now() < deadline) {
+    const due = Math.min(limit, Math.floor(((performance.now() - started) / 1000) * options.rate) + 1);
+    while (summary.sent < due && inFlight < options.concurrency) {
+      const report = schedule.next(Date.now());
+      summary.sent += 1;
+      summary.byKind[report.kind].sent += 1;
+      inFlight += 1;
+      void sendOne(report);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 1));
+  }
+  while (inFlight > 0) await new Promise((resolve) => setTimeout(resolve, 5));
+  if (ticker) clearInterval(ticker);
+  agent.destroy();
+  Object.assign(summary, progress());
+  return summary;
+}
