@@ -10,7 +10,12 @@ try {
   // Before `npm ci` there is no kafkajs: a plain TCP check has to do.
   process.exit(0);
 }
-const admin = new Kafka({ brokers: [broker], logLevel: 0, connectionTimeout: 1000, retry: { retries: 0 } }).admin();
+const admin = new Kafka({
+  brokers: [broker],
+  logLevel: 0,
+  connectionTimeout: 1000,
+  retry: { retries: 0 },
+}).admin();
 const timer = setTimeout(() => process.exit(1), 3000);
 try {
   await admin.connect();
