@@ -94,7 +94,9 @@ async function main(): Promise<number> {
     onProgress: live ? (p) => process.stderr.write(`\r${progressLine(p)}\x1b[K`) : undefined,
   });
   if (live) process.stderr.write('\n');
-  if (args.json) console.log(JSON.stringify(summary));
+  // Sequence lists are for tests that trace reports (ScheduleOptions.trace); not part of the CLI summary.
+  const { acceptedSeqs: _seqs, unansweredSeqs: _unanswered, ...printable } = summary;
+  if (args.json) console.log(JSON.stringify(printable));
   else {
     console.log(`fleet-sim: ${fleet.length} instances -> ${target.origin}`);
     console.log(progressLine(summary));

@@ -3,6 +3,8 @@ import type { PrometheusSpelling, SimulatedBundle, SimulatedInstance } from './f
 
 export interface OutgoingReport {
   kind: 'version' | 'status';
+  /** Position in the run; sent as `sim_seq` (a label / an extra key) when tracing, so tests can find each report downstream. */
+  seq: number;
   path: string;
   headers: Record<string, string>;
   body: string;
@@ -19,9 +21,10 @@ function userAgent(instance: SimulatedInstance): string {
   return `Open Policy Agent/v${instance.version} (${instance.os}, ${instance.arch})`;
 }
 
-export function versionReport(instance: SimulatedInstance): OutgoingReport {
+export function versionReport(instance: SimulatedInstance, seq = 0, trace = false): OutgoingReport {
   return {
     kind: 'version',
+    seq,
     path: '/v1/version',
     headers: { 'content-type': 'application/json', 'user-agent': userAgent(instance) },
     body: JSON.stringify({
@@ -29,6 +32,7 @@ export function versionReport(instance: SimulatedInstance): OutgoingReport {
       version: `v${instance.version}`,
       // OPA sends the heap size as a string.
       heap_usage_bytes: String(20_000_000 + ((instance.reportsSent * 7919) % 50_000_000)),
+      ...(trace ? { sim_seq: seq } : {}),
     }),
   };
 }
@@ -195,10 +199,20 @@ function prometheus(instance: SimulatedInstance, spelling: PrometheusSpelling): 
   };
 }
 
-export function statusReport(instance: SimulatedInstance, nowMs: number): OutgoingReport {
+export function statusReport(
+  instance: SimulatedInstance,
+  nowMs: number,
+  seq = 0,
+  trace = false,
+): OutgoingReport {
   const failing = instance.bundles.some((b) => b.failing !== 'no');
   const body = {
-    labels: { id: instance.id, version: instance.version, region: instance.region },
+    labels: {
+      id: instance.id,
+      version: instance.version,
+      region: instance.region,
+      ...(trace ? { sim_seq: String(seq) } : {}),
+    },
     bundles: Object.fromEntries(instance.bundles.map((b) => [b.name, bundleStatus(b, nowMs)])),
     plugins: {
       bundle: failing ? { state: 'NOT_READY', message: 'bundle activation failed' } : { state: 'OK' },
@@ -209,6 +223,7 @@ export function statusReport(instance: SimulatedInstance, nowMs: number): Outgoi
   };
   return {
     kind: 'status',
+    seq,
     path: instance.partition === null ? '/status/' : `/status/${encodeURIComponent(instance.partition)}`,
     headers: {
       'content-type': 'application/json',

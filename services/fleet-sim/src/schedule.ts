@@ -9,6 +9,8 @@ export interface ScheduleOptions {
   dayMs: number;
   /** Chance per status update that one bundle moves to a new revision. */
   changeChance: number;
+  /** Tag every report with its sequence number (`sim_seq`), for tests that trace reports end to end. */
+  trace?: boolean;
 }
 
 export interface Schedule {
@@ -23,6 +25,7 @@ export function createSchedule(
 ): Schedule {
   const lastVersionAt = new Map<string, number>();
   let cursor = 0;
+  let seq = 0;
   return {
     next(nowMs) {
       const instance = fleet[cursor]!;
@@ -31,12 +34,13 @@ export function createSchedule(
       let report: OutgoingReport;
       if (last === undefined || nowMs - last >= options.dayMs) {
         lastVersionAt.set(instance.id, nowMs);
-        report = versionReport(instance);
+        report = versionReport(instance, seq, options.trace);
       } else {
         if (random.chance(options.changeChance)) random.pick(instance.bundles).revision += 1;
-        report = statusReport(instance, nowMs);
+        report = statusReport(instance, nowMs, seq, options.trace);
       }
       instance.reportsSent += 1;
+      seq += 1;
       return report;
     },
   };

@@ -44,6 +44,10 @@ export interface RunSummary extends RunProgress {
   byKind: Record<OutgoingReport['kind'], KindCounts>;
   /** Accepted status updates per request path (`/status/`, `/status/<partition>`). */
   acceptedStatusByPath: Record<string, number>;
+  /** Sequence numbers of accepted reports by kind (see ScheduleOptions.trace). */
+  acceptedSeqs: Record<OutgoingReport['kind'], number[]>;
+  /** Sequence numbers of reports answered 5xx or not at all: OPA would send these again. */
+  unansweredSeqs: number[];
   maxMs: number;
 }
 
@@ -86,6 +90,8 @@ export async function runFleet(schedule: Schedule, options: RunOptions): Promise
     maxMs: 0,
     byKind: { version: { sent: 0, accepted: 0 }, status: { sent: 0, accepted: 0 } },
     acceptedStatusByPath: {},
+    acceptedSeqs: { version: [], status: [] },
+    unansweredSeqs: [],
   };
   const started = performance.now();
   const limit = options.count ?? Number.POSITIVE_INFINITY;
@@ -102,12 +108,17 @@ export async function runFleet(schedule: Schedule, options: RunOptions): Promise
       if (status >= 200 && status < 300) {
         summary.accepted += 1;
         summary.byKind[report.kind].accepted += 1;
+        summary.acceptedSeqs[report.kind].push(report.seq);
         if (report.kind === 'status')
           summary.acceptedStatusByPath[report.path] = (summary.acceptedStatusByPath[report.path] ?? 0) + 1;
       } else if (status >= 400 && status < 500) summary.rejected += 1;
-      else summary.unavailable += 1;
+      else {
+        summary.unavailable += 1;
+        summary.unansweredSeqs.push(report.seq);
+      }
     } catch {
       summary.failed += 1;
+      summary.unansweredSeqs.push(report.seq);
     } finally {
       inFlight -= 1;
     }

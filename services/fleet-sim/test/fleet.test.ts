@@ -64,4 +64,17 @@ describe('schedule', () => {
     expect(statuses.map((s) => s.path)).toEqual(['/status/', '/status/eu', '/status/us']);
     expect(JSON.parse(statuses[0]!.body).labels.id).toBe(fleet[0]!.id);
   });
+
+  it('tags reports with their sequence number only when tracing', () => {
+    const fleet = createFleet({ ...options, size: 1 });
+    const traced = createSchedule(fleet, seededRandom(1), { dayMs: 60_000, changeChance: 0, trace: true });
+    expect(JSON.parse(traced.next(0).body).sim_seq).toBe(0);
+    expect(JSON.parse(traced.next(1).body).labels.sim_seq).toBe('1');
+    const plain = createSchedule(createFleet({ ...options, size: 1 }), seededRandom(1), {
+      dayMs: 60_000,
+      changeChance: 0,
+    });
+    expect(JSON.parse(plain.next(0).body)).not.toHaveProperty('sim_seq');
+    expect(JSON.parse(plain.next(1).body).labels).not.toHaveProperty('sim_seq');
+  });
 });
