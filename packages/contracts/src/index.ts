@@ -1,0 +1,18 @@
+// Public surface of @opa-fleet/contracts: record types, normalization of OPA's JSON, the Avro codec.
+
+export { releaseCodec, statusCodec, telemetryCodec } from './codecs';
+export { ContractError, type ContractErrorCode } from './contract-error';
+export { DEFAULT_LIMITS, type Limits } from './limits';
+export type { NormalizeContext } from './normalize-context';
+export { normalizeStatus } from './normalize-status';
+export { normalizeTelemetry } from './normalize-telemetry';
+export {
+  createRecordCodec,
+  type RecordCodec,
+  type RecordCodecOptions,
+  type VersionedSchema,
+} from './record-codec';
+export { loadSchemaVersions, SCHEMAS_DIR, type SchemaVersion } from './schema-catalog';
+export { type CompatibilityProblem, checkSchemaCompatibility } from './schema-compatibility';
+export * from './types';
+export { parseUserAgent } from './user-agent';

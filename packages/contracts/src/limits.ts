@@ -1,0 +1,49 @@
+// Bounds on what one report may contain. Every breach is a ContractError LIMIT_EXCEEDED with the path of
+// the offending value, which the gateway answers with 400 (or 413) so a client learns exactly what to fix.
+
+export interface Limits {
+  /** Labels in `labels`, including `id` and `version`. */
+  maxLabels: number;
+  /** Characters in a label key or value, an instance id or version, a bundle, plugin or metric name. */
+  maxLabelLength: number;
+  /** Entries in `bundles`. */
+  maxBundles: number;
+  /** Entries in `plugins`. */
+  maxPlugins: number;
+  /** Metric families in `metrics.prometheus` (plain numbers count as one family each). */
+  maxMetricFamilies: number;
+  /**
+   * Flattened samples over all families, counted as the status-loader writes them: one per
+   * counter/gauge/untyped metric; quantiles + 2 per summary; buckets + 3 per histogram (+Inf, _sum, _count).
+   */
+  maxSamples: number;
+  /** Labels on one metric. */
+  maxMetricLabels: number;
+  /** Characters in free text: messages, help, revisions, error locations, the User-Agent (truncated). */
+  maxStringLength: number;
+  /** Entries in one bundle's `errors`. */
+  maxBundleErrors: number;
+  /** Entries in one bundle's `metrics`. */
+  maxBundleMetrics: number;
+  /** Characters of each `*_json` field (unknown keys, details, other metrics providers). */
+  maxJsonLength: number;
+}
+
+export const DEFAULT_LIMITS: Readonly<Limits> = Object.freeze({
+  maxLabels: 64,
+  maxLabelLength: 256,
+  maxBundles: 256,
+  maxPlugins: 64,
+  maxMetricFamilies: 512,
+  maxSamples: 10_000,
+  maxMetricLabels: 32,
+  maxStringLength: 4096,
+  maxBundleErrors: 128,
+  maxBundleMetrics: 256,
+  maxJsonLength: 65_536,
+});
+
+/** DEFAULT_LIMITS with `overrides` applied. */
+export function resolveLimits(overrides?: Partial<Limits>): Limits {
+  return overrides ? { ...DEFAULT_LIMITS, ...overrides } : DEFAULT_LIMITS;
+}
