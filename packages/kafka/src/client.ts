@@ -1,0 +1,37 @@
+// One kafkajs client per process, logging through the service's pino logger.
+import { Kafka, type KafkaConfig, type LogEntry, logLevel } from 'kafkajs';
+import type { Logger } from 'pino';
+
+export interface KafkaClientOptions {
+  brokers: string[];
+  clientId: string;
+  logger: Logger;
+  /** kafkajs log level forwarded to pino; WARN by default (kafkajs is chatty at INFO). */
+  level?: logLevel;
+  /** Passed through (ssl, sasl, timeouts...). */
+  config?: Partial<KafkaConfig>;
+}
+
+export function createKafkaClient(options: KafkaClientOptions): Kafka {
+  const log = options.logger.child({ component: 'kafkajs' });
+  return new Kafka({
+    clientId: options.clientId,
+    brokers: options.brokers,
+    connectionTimeout: 3000,
+    requestTimeout: 10_000,
+    logLevel: options.level ?? logLevel.WARN,
+    logCreator: () => (entry: LogEntry) => forward(log, entry),
+    ...options.config,
+  });
+}
+
+function forward(
+  log: Logger,
+  { level, namespace, log: { message, timestamp: _t, logger: _l, ...extra } }: LogEntry,
+) {
+  const fields = { namespace, ...extra };
+  if (level === logLevel.ERROR) log.error(fields, message);
+  else if (level === logLevel.WARN) log.warn(fields, message);
+  else if (level === logLevel.INFO) log.info(fields, message);
+  else log.debug(fields, message);
+}

@@ -1,0 +1,30 @@
+export { createKafkaClient, type KafkaClientOptions } from './client';
+export { isKafkaError, KafkaError, type KafkaErrorCode } from './errors';
+export {
+  type BatchingProducer,
+  createProducer,
+  type OutgoingMessage,
+  type ProducerOptions,
+  type ProducerStats,
+} from './producer';
+export {
+  createTopicAdmin,
+  releasesTopicSpec,
+  standardTopicSpecs,
+  type TopicAdmin,
+  type TopicLayout,
+  type TopicSpec,
+} from './topic-admin';
+export {
+  checkTopicPolicy,
+  DEFAULT_TOPIC_POLICY,
+  MAX_TOPIC_LENGTH,
+  type PartitionProblem,
+  partitionProblem,
+  partitionTopicName,
+  type StatusRoute,
+  statusTopicFor,
+  type TopicNames,
+  type TopicPolicy,
+  topicNames,
+} from './topic-policy';
