@@ -1,10 +1,16 @@
 import type { ReleaseInfo } from '@opa-fleet/contracts';
 import { describe, expect, it } from 'vitest';
-import { decidePublication, normalizeReleaseTag, ReleaseError, releaseInfoFrom } from '../src/index';
+import {
+  decidePublication,
+  normalizeReleaseTag,
+  ReleaseError,
+  type ReleaseInfoOptions,
+  releaseInfoFrom,
+} from '../src/index';
 
 const now = 1_700_000_000_000_000;
 
-function info(tag: string, overrides: Partial<ReleaseInfo> = {}): ReleaseInfo {
+function info(tag: string, overrides: Partial<ReleaseInfoOptions> = {}): ReleaseInfo {
   return releaseInfoFrom({ tag_name: tag }, { source: 'github', now, ...overrides });
 }
 

@@ -11,8 +11,9 @@
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import { type RecordCodec, type ReleaseInfo, releaseCodec } from '@opa-fleet/contracts';
+import { createKafkaClient, createTopicAdmin, releasesTopicSpec } from '@opa-fleet/kafka';
 import type { Logger } from '@opa-fleet/runtime';
-import { type Consumer, Kafka, type KafkaMessage, type LogEntry, logLevel } from 'kafkajs';
+import type { Consumer, Kafka, KafkaMessage } from 'kafkajs';
 
 export interface ReleasesViewOptions {
   brokers: string[];
@@ -28,6 +29,10 @@ export interface ReleasesViewOptions {
    * gateways lack the CreateTopics permission (the view then fails to start until the topic exists).
    */
   createTopicIfMissing?: boolean;
+  /** Replication factor when the view creates the topic; 1 by default (dev/CI), 3 in production. */
+  replicationFactor?: number;
+  /** An existing kafkajs client of the process; one is created otherwise. */
+  kafka?: Kafka;
   /** Decoder for records; defaults to the contracts' Avro codec. */
   codec?: RecordCodec<ReleaseInfo>;
 }
@@ -50,12 +55,9 @@ export function createReleasesView(options: ReleasesViewOptions): ReleasesView {
   const codec = options.codec ?? releaseCodec;
   const log = logger.child({ component: 'releases-view', topic });
   const groupId = `${options.groupIdPrefix ?? 'opa-gateway-releases'}-${hostname()}-${process.pid}-${randomUUID()}`;
-  const kafka = new Kafka({
-    clientId: options.clientId ?? 'opa-gateway-releases-view',
-    brokers,
-    logLevel: logLevel.WARN,
-    logCreator: () => (entry: LogEntry) => logKafka(log, entry),
-  });
+  const kafka =
+    options.kafka ??
+    createKafkaClient({ brokers, clientId: options.clientId ?? 'opa-gateway-releases-view', logger: log });
 
   const releases = new Map<string, ReleaseInfo>();
   /** Partition -> offset the view must reach (exclusive) before it is ready. */
@@ -97,18 +99,17 @@ export function createReleasesView(options: ReleasesViewOptions): ReleasesView {
   }
 
   async function ensureTopicAndTargets(): Promise<void> {
+    if (options.createTopicIfMissing !== false) {
+      const topicAdmin = createTopicAdmin({ kafka, logger: log });
+      try {
+        await topicAdmin.ensureTopic(releasesTopicSpec(topic, options.replicationFactor ?? 1));
+      } finally {
+        await topicAdmin.disconnect();
+      }
+    }
     const admin = kafka.admin();
     await admin.connect();
     try {
-      if (options.createTopicIfMissing !== false) {
-        const created = await admin.createTopics({
-          waitForLeaders: true,
-          topics: [
-            { topic, numPartitions: 1, configEntries: [{ name: 'cleanup.policy', value: 'compact' }] },
-          ],
-        });
-        if (created) log.info('created releases topic');
-      }
       for (const { partition, high, low } of await admin.fetchTopicOffsets(topic)) {
         // Records below `low` were deleted; nothing to wait for on an empty partition.
         if (BigInt(high) > BigInt(low)) pending.set(partition, BigInt(high));
@@ -161,12 +162,4 @@ export function createReleasesView(options: ReleasesViewOptions): ReleasesView {
       if (current) await current.disconnect();
     },
   };
-}
-
-function logKafka(log: Logger, entry: LogEntry): void {
-  const { message, ...extra } = entry.log;
-  const fields = { kafka: entry.namespace, ...extra };
-  if (entry.level === logLevel.ERROR) log.error(fields, message);
-  else if (entry.level === logLevel.WARN) log.warn(fields, message);
-  else log.debug(fields, message);
 }

@@ -37,7 +37,12 @@ export function buildSources(config: AdvisorConfig): ReleaseSource[] {
 
 export function buildApp(config: AdvisorConfig, deps: { logger: Logger; registry: Registry }): AdvisorApp {
   const { logger, registry } = deps;
-  const topic = createReleasesTopic({ brokers: config.KAFKA_BROKERS, topic: releasesTopic(config), logger });
+  const topic = createReleasesTopic({
+    brokers: config.KAFKA_BROKERS,
+    topic: releasesTopic(config),
+    replicationFactor: config.KAFKA_REPLICATION_FACTOR,
+    logger,
+  });
   const sources = buildSources(config);
   if (sources.length === 0) {
     logger.warn('no release source configured: only releases published with the CLI will be served');

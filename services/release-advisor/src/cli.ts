@@ -90,6 +90,7 @@ export async function publishByHand(
   const topic = createReleasesTopic({
     brokers: env.KAFKA_BROKERS,
     topic: releasesTopic(env),
+    replicationFactor: env.KAFKA_REPLICATION_FACTOR,
     logger,
     clientId: 'opa-release-advisor-cli',
   });

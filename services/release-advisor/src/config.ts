@@ -16,6 +16,8 @@ export const kafkaEnvSchema = z.object({
     .string()
     .regex(/^[A-Za-z0-9._-]{1,249}$/, 'a legal Kafka topic name')
     .optional(),
+  /** Used only when the advisor creates the releases topic (1 for dev/CI, 3 in production). */
+  KAFKA_REPLICATION_FACTOR: z.coerce.number().int().min(1).max(10).default(1),
   RELEASES_CHANNEL: z.string().min(1).max(100).default('latest'),
   DOWNLOAD_BASE: z.string().url().default('https://openpolicyagent.org/downloads'),
 });

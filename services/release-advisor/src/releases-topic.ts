@@ -5,14 +5,17 @@
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import { type RecordCodec, type ReleaseInfo, releaseCodec } from '@opa-fleet/contracts';
+import { createKafkaClient, createTopicAdmin, releasesTopicSpec } from '@opa-fleet/kafka';
 import type { Logger } from '@opa-fleet/runtime';
-import { type Consumer, Kafka, type KafkaMessage, type LogEntry, logLevel, type Producer } from 'kafkajs';
+import type { Consumer, KafkaMessage, Producer } from 'kafkajs';
 
 export interface ReleasesTopicOptions {
   brokers: string[];
   topic: string;
   logger: Logger;
   clientId?: string;
+  /** Replication factor when the topic is created; 1 by default (dev/CI), 3 in production. */
+  replicationFactor?: number;
   codec?: RecordCodec<ReleaseInfo>;
 }
 
@@ -32,11 +35,10 @@ export function createReleasesTopic(options: ReleasesTopicOptions): ReleasesTopi
   const { brokers, topic, logger } = options;
   const codec = options.codec ?? releaseCodec;
   const log = logger.child({ component: 'releases-topic', topic });
-  const kafka = new Kafka({
-    clientId: options.clientId ?? 'opa-release-advisor',
+  const kafka = createKafkaClient({
     brokers,
-    logLevel: logLevel.WARN,
-    logCreator: () => (entry: LogEntry) => logKafka(log, entry),
+    clientId: options.clientId ?? 'opa-release-advisor',
+    logger: log,
   });
   const known = new Map<string, ReleaseInfo>();
   const pending = new Map<number, bigint>();
@@ -72,14 +74,15 @@ export function createReleasesTopic(options: ReleasesTopicOptions): ReleasesTopi
   }
 
   async function ensureTopicAndTargets(): Promise<void> {
+    const topicAdmin = createTopicAdmin({ kafka, logger: log });
+    try {
+      await topicAdmin.ensureTopic(releasesTopicSpec(topic, options.replicationFactor ?? 1));
+    } finally {
+      await topicAdmin.disconnect();
+    }
     const admin = kafka.admin();
     await admin.connect();
     try {
-      const created = await admin.createTopics({
-        waitForLeaders: true,
-        topics: [{ topic, numPartitions: 1, configEntries: [{ name: 'cleanup.policy', value: 'compact' }] }],
-      });
-      if (created) log.info('created compacted releases topic');
       for (const { partition, high, low } of await admin.fetchTopicOffsets(topic)) {
         if (BigInt(high) > BigInt(low)) pending.set(partition, BigInt(high));
       }
@@ -138,12 +141,4 @@ export function createReleasesTopic(options: ReleasesTopicOptions): ReleasesTopi
       await Promise.allSettled([c?.disconnect(), p?.disconnect()]);
     },
   };
-}
-
-function logKafka(log: Logger, entry: LogEntry): void {
-  const { message, ...extra } = entry.log;
-  const fields = { kafka: entry.namespace, ...extra };
-  if (entry.level === logLevel.ERROR) log.error(fields, message);
-  else if (entry.level === logLevel.WARN) log.warn(fields, message);
-  else log.debug(fields, message);
 }
