@@ -163,6 +163,6 @@ describe('statusTopicFor', () => {
   });
 
   it('honours a custom prefix', () => {
-    expect(statusTopicFor('prod', { ...policy, prefix: 'acme-' }).topic).toBe('acme-status.prod');
+    expect(statusTopicFor('prod', { ...policy, prefix: 'acme-' })).toMatchObject({ topic: 'acme-status.prod' });
   });
 });
