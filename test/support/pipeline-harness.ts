@@ -1,0 +1,117 @@
+// Runs the real pipeline (every service as its own process) against the stack chosen by the global
+// setup, isolated by unique topic prefix, consumer groups and ClickHouse database, on free ports.
+import { createClient } from '@clickhouse/client';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { type Pipeline, type ServiceName, startPipeline } from '../../infra/start/pipeline';
+import { clickhouseUrl, kafkaBrokers, uniqueSuffix } from './stack';
+
+export interface PipelineHarness {
+  pipeline: Pipeline;
+  database: string;
+  topicPrefix: string;
+  releasesFile: string;
+  logDir: string;
+  /** Rows of a query against the run's database (table names unqualified: the client's default database). */
+  query<T = Record<string, unknown>>(sql: string): Promise<T[]>;
+  /** Polls `sql` until `done(rows)` or the timeout; returns the last rows either way. */
+  waitFor<T = Record<string, unknown>>(sql: string, done: (rows: T[]) => boolean, timeoutMs?: number): Promise<T[]>;
+  writeReleases(tags: string[]): void;
+  close(): Promise<void>;
+}
+
+export async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as { port: number };
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
+}
+
+function releasesJson(tags: string[]): string {
+  return JSON.stringify(
+    tags.map((tag) => ({
+      tag_name: tag,
+      name: tag,
+      draft: false,
+      prerelease: false,
+      html_url: `https://github.com/open-policy-agent/opa/releases/tag/${tag}`,
+      published_at: '2026-11-01T00:00:00Z',
+    })),
+  );
+}
+
+export async function startPipelineHarness(
+  options: { services?: ServiceName[]; env?: Partial<Record<ServiceName, Record<string, string>>>; releases?: string[] } = {},
+): Promise<PipelineHarness> {
+  const id = uniqueSuffix();
+  const database = `e2e_${id}`;
+  const topicPrefix = `e2e.${id}.`;
+  const workDir = mkdtempSync(join(tmpdir(), 'opa-e2e-'));
+  const releasesFile = join(workDir, 'releases.json');
+  const logDir = join(workDir, 'logs');
+  writeFileSync(releasesFile, releasesJson(options.releases ?? ['v1.4.2']));
+  const ports = {
+    gateway: await freePort(),
+    'status-loader': await freePort(),
+    'telemetry-loader': await freePort(),
+    'release-advisor': await freePort(),
+  };
+  const advisorEnv = {
+    RELEASES_API_ENABLED: 'false',
+    RELEASES_FILE: releasesFile,
+    RELEASES_FILE_POLL_INTERVAL_MS: '500',
+    ...options.env?.['release-advisor'],
+  };
+  const pipeline = startPipeline({
+    kafkaBrokers: kafkaBrokers().join(','),
+    clickhouseUrl: clickhouseUrl(),
+    database,
+    topicPrefix,
+    groupPrefix: `e2e.${id}.`,
+    ports,
+    logDir,
+    services: options.services,
+    env: { ...options.env, 'release-advisor': advisorEnv },
+    onEvent: (message) => console.warn(`[pipeline] ${message}`),
+  });
+  const admin = createClient({ url: clickhouseUrl() });
+  const client = createClient({ url: clickhouseUrl(), database });
+  const query = async <T>(sql: string): Promise<T[]> => {
+    const result = await client.query({ query: sql, format: 'JSONEachRow' });
+    return result.json<T>();
+  };
+  return {
+    pipeline,
+    database,
+    topicPrefix,
+    releasesFile,
+    logDir,
+    query,
+    async waitFor<T>(sql: string, done: (rows: T[]) => boolean, timeoutMs = 60_000) {
+      const deadline = Date.now() + timeoutMs;
+      let rows: T[] = [];
+      for (;;) {
+        try {
+          rows = await query<T>(sql);
+          if (done(rows)) return rows;
+        } catch {
+          // the table may not exist yet (migrations run at loader start)
+        }
+        if (Date.now() > deadline) return rows;
+        await new Promise((resolve) => setTimeout(resolve, 500));
+      }
+    },
+    writeReleases(tags) {
+      writeFileSync(releasesFile, releasesJson(tags));
+    },
+    async close() {
+      await pipeline.stop();
+      await client.close();
+      await admin.command({ query: `DROP DATABASE IF EXISTS ${database}` }).catch(() => {});
+      await admin.close();
+    },
+  };
+}
