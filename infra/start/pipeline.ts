@@ -38,6 +38,8 @@ export interface RunningService {
 export interface Pipeline {
   gatewayUrl: string;
   services: Map<ServiceName, RunningService>;
+  /** Services that exited on their own (crashes), oldest first: the fault suite asserts there are none. */
+  unexpectedExits: { name: ServiceName; code: number | null; signal: NodeJS.Signals | null }[];
   /** Waits until every running service answers GET /readyz with 200. */
   ready(timeoutMs?: number): Promise<void>;
   /** Sends a signal to one service; with SIGKILL it dies at once, mid-work. */
@@ -99,6 +101,7 @@ export function startPipeline(options: PipelineOptions): Pipeline {
   const logs = new Map<ServiceName, WriteStream>();
   const intentional = new Set<ServiceName>();
   const restarts = new Map<ServiceName, number>();
+  const unexpectedExits: Pipeline['unexpectedExits'] = [];
   let stopping = false;
   const say = (message: string) => options.onEvent?.(message);
 
@@ -122,6 +125,7 @@ export function startPipeline(options: PipelineOptions): Pipeline {
     child.stderr?.pipe(log, { end: false });
     child.on('exit', (code, signal) => {
       if (stopping || intentional.has(name)) return;
+      unexpectedExits.push({ name, code, signal });
       const attempt = (restarts.get(name) ?? 0) + 1;
       restarts.set(name, attempt);
       const delay = Math.min(30_000, 500 * 2 ** Math.min(attempt, 6));
@@ -194,5 +198,13 @@ export function startPipeline(options: PipelineOptions): Pipeline {
     for (const log of logs.values()) log.end();
   };
 
-  return { gatewayUrl: `http://127.0.0.1:${options.ports.gateway}`, services, ready, kill, restart, stop };
+  return {
+    gatewayUrl: `http://127.0.0.1:${options.ports.gateway}`,
+    services,
+    unexpectedExits,
+    ready,
+    kill,
+    restart,
+    stop,
+  };
 }

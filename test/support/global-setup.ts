@@ -6,6 +6,7 @@ export default async function setup(): Promise<() => Promise<void>> {
   const stack = await discoverStack();
   process.env.KAFKA_BROKERS = stack.kafkaBrokers;
   process.env.CLICKHOUSE_URL = stack.clickhouseUrl;
+  process.env.OPA_STACK_SOURCE = stack.source;
   console.log(
     `[integration] using ${stack.source}: KAFKA_BROKERS=${stack.kafkaBrokers} CLICKHOUSE_URL=${stack.clickhouseUrl}`,
   );

@@ -1,0 +1,74 @@
+// A traced fleet run against a harnessed pipeline, and the delivery check every fault test makes:
+// each report that got a 2xx is in ClickHouse exactly once; only unanswered ones may be missing.
+import { createFleet, createSchedule, type RunSummary, runFleet, seededRandom } from '@opa-fleet/fleet-sim';
+import { expect } from 'vitest';
+import type { PipelineHarness } from './pipeline-harness';
+
+export async function runTracedFleet(
+  harness: PipelineHarness,
+  options: { count: number; rate: number; seed: number },
+): Promise<RunSummary> {
+  const fleet = createFleet({ size: 30, seed: options.seed, partitions: ['', 'eu'], failingShare: 0.2 });
+  const schedule = createSchedule(fleet, seededRandom(options.seed + 1), {
+    dayMs: 10_000,
+    changeChance: 0.1,
+    trace: true,
+  });
+  return runFleet(schedule, {
+    target: new URL(harness.pipeline.gatewayUrl),
+    rate: options.rate,
+    count: options.count,
+    concurrency: 16,
+    requestTimeoutMs: 10_000,
+  });
+}
+
+function counts(values: number[]): Map<number, number> {
+  const map = new Map<number, number>();
+  for (const v of values) map.set(v, (map.get(v) ?? 0) + 1);
+  return map;
+}
+
+/** Asserts at-least-once for every 2xx and at-most-once in the documented (FINAL) view. */
+export async function expectDeliveredOnce(
+  harness: PipelineHarness,
+  summary: RunSummary,
+  timeoutMs = 120_000,
+) {
+  const accepted = {
+    version: new Set(summary.acceptedSeqs.version),
+    status: new Set(summary.acceptedSeqs.status),
+  };
+  const unanswered = new Set(summary.unansweredSeqs);
+  const checks = [
+    {
+      kind: 'version' as const,
+      sql: `SELECT visitParamExtractUInt(extra_json, 'sim_seq') AS seq FROM version_reports FINAL`,
+    },
+    {
+      kind: 'status' as const,
+      sql: `SELECT label_values[indexOf(label_names, 'sim_seq')] AS seq FROM status_reports FINAL`,
+    },
+  ];
+  for (const { kind, sql } of checks) {
+    const rows = await harness.waitFor<{ seq: string | number }>(
+      sql,
+      (found) => {
+        const seen = new Set(found.map((r) => Number(r.seq)));
+        return [...accepted[kind]].every((seq) => seen.has(seq));
+      },
+      timeoutMs,
+    );
+    const seen = counts(rows.map((r) => Number(r.seq)));
+    const missing = [...accepted[kind]].filter((seq) => !seen.has(seq));
+    const duplicated = [...seen].filter(([, n]) => n > 1).map(([seq]) => seq);
+    // A report answered 5xx (or not at all) may still have reached Kafka; anything else must not appear.
+    const unexpected = [...seen.keys()].filter((seq) => !accepted[kind].has(seq) && !unanswered.has(seq));
+    expect({ kind, missing, duplicated, unexpected }).toEqual({
+      kind,
+      missing: [],
+      duplicated: [],
+      unexpected: [],
+    });
+  }
+}
