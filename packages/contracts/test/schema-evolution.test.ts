@@ -96,7 +96,10 @@ describe('kept schemas in schemas/avro', () => {
   it('are namespaced and document every record and field', () => {
     const undocumented: string[] = [];
     const visit = (schema: unknown, where: string): void => {
-      if (Array.isArray(schema)) return schema.forEach((s) => visit(s, where));
+      if (Array.isArray(schema)) {
+        for (const branch of schema) visit(branch, where);
+        return;
+      }
       if (typeof schema !== 'object' || schema === null) return;
       const s = schema as Record<string, unknown>;
       if (s.type === 'record' || s.type === 'enum') {
