@@ -1,0 +1,93 @@
+// Inserts a TableBatch: one JSONEachRow INSERT per table. Transient failures are retried a few
+// times with exponential backoff here; if they persist the error (with the server code and the
+// retriable flag) goes to the caller, which pauses consumption and retries the whole batch later.
+// Tables already inserted are remembered per batch and not inserted again on that retry
+// (a re-insert would be harmless anyway: rows collapse in ReplacingMergeTree).
+import { Readable } from 'node:stream';
+import type { ClickHouseClient } from '@clickhouse/client';
+import { ClickHouseStoreError, toStoreError } from './clickhouse-error';
+import type { TableBatch } from './table-batch';
+
+export interface InsertObservation {
+  table: string;
+  rows: number;
+  bytes: number;
+  seconds: number;
+  ok: boolean;
+}
+
+export interface BatchWriterOptions {
+  client: ClickHouseClient;
+  database: string;
+  /** Insert order; the report table last, so a visible report has its details. */
+  tableOrder?: readonly string[];
+  /** Attempts per table within one write() call (>= 1). */
+  attempts?: number;
+  initialBackoffMs?: number;
+  maxBackoffMs?: number;
+  /** Called after every insert attempt (metrics). */
+  onInsert?: (observation: InsertObservation) => void;
+  sleep?: (ms: number) => Promise<void>;
+}
+
+export class BatchWriter {
+  private readonly done = new WeakMap<TableBatch, Set<string>>();
+  private readonly sleep: (ms: number) => Promise<void>;
+
+  constructor(private readonly options: BatchWriterOptions) {
+    this.sleep = options.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms)));
+  }
+
+  /** Inserts every table of the batch; resolves when all are in, throws ClickHouseStoreError otherwise. */
+  async write(batch: TableBatch): Promise<void> {
+    let done = this.done.get(batch);
+    if (!done) {
+      done = new Set();
+      this.done.set(batch, done);
+    }
+    for (const table of batch.tablesInOrder(this.options.tableOrder)) {
+      if (done.has(table)) continue;
+      await this.insertWithRetry(table, batch.bodyOf(table), batch.rowsOf(table));
+      done.add(table);
+    }
+  }
+
+  private async insertWithRetry(table: string, body: string, rows: number): Promise<void> {
+    const attempts = Math.max(1, this.options.attempts ?? 3);
+    let backoff = this.options.initialBackoffMs ?? 100;
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await this.insert(table, body, rows);
+        return;
+      } catch (err) {
+        const error = toStoreError('INSERT_FAILED', `insert into ${table} failed`, err);
+        if (!error.retriable || attempt >= attempts) throw error;
+        await this.sleep(backoff);
+        backoff = Math.min(backoff * 2, this.options.maxBackoffMs ?? 2_000);
+      }
+    }
+  }
+
+  private async insert(table: string, body: string, rows: number): Promise<void> {
+    const started = performance.now();
+    const bytes = Buffer.byteLength(body);
+    let ok = false;
+    try {
+      // exec with a pre-encoded body: the rows were encoded once when they were added to the batch.
+      const result = await this.options.client.exec({
+        query: `INSERT INTO ${this.options.database}.${table} FORMAT JSONEachRow`,
+        values: Readable.from([body]),
+      });
+      result.stream.resume();
+      await new Promise<void>((resolve, reject) => {
+        result.stream.once('end', resolve);
+        result.stream.once('error', reject);
+      });
+      ok = true;
+    } finally {
+      this.options.onInsert?.({ table, rows, bytes, seconds: (performance.now() - started) / 1000, ok });
+    }
+  }
+}
+
+export { ClickHouseStoreError };

@@ -1,0 +1,98 @@
+// The one error type of this package. `serverCode` is ClickHouse's numeric error code (as a
+// string, like @clickhouse/client reports it) or null for network failures; `retriable` is decided
+// from that code or the network error, never from message text.
+
+export type ClickHouseErrorCode =
+  | 'INSERT_FAILED'
+  | 'QUERY_FAILED'
+  | 'MIGRATION_FAILED'
+  | 'MIGRATION_CHANGED'
+  | 'MIGRATION_INVALID';
+
+export class ClickHouseStoreError extends Error {
+  override readonly name = 'ClickHouseStoreError';
+
+  constructor(
+    readonly code: ClickHouseErrorCode,
+    message: string,
+    readonly retriable: boolean,
+    readonly serverCode: string | null = null,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
+}
+
+/**
+ * Server codes worth retrying: overload, timeouts, replication/ZooKeeper hiccups, memory pressure.
+ * Everything else from the server (syntax, unknown table, parse errors) fails the same way again.
+ */
+const RETRIABLE_SERVER_CODES = new Set([
+  '3', // UNEXPECTED_END_OF_FILE (connection cut mid-request)
+  '159', // TIMEOUT_EXCEEDED
+  '164', // READONLY (e.g. replica in read-only mode)
+  '202', // TOO_MANY_SIMULTANEOUS_QUERIES
+  '203', // NO_FREE_CONNECTION
+  '209', // SOCKET_TIMEOUT
+  '210', // NETWORK_ERROR
+  '225', // NO_ZOOKEEPER
+  '241', // MEMORY_LIMIT_EXCEEDED
+  '242', // TABLE_IS_READ_ONLY
+  '252', // TOO_MANY_PARTS
+  '285', // TOO_FEW_LIVE_REPLICAS
+  '286', // UNSATISFIED_QUORUM_FOR_PREVIOUS_WRITE
+  '319', // UNKNOWN_STATUS_OF_INSERT
+  '425', // SYSTEM_ERROR
+  '999', // KEEPER_EXCEPTION
+]);
+
+const RETRIABLE_NETWORK_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'EPIPE',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'EAI_AGAIN',
+  'ENOTFOUND',
+  'ECONNABORTED',
+  'UND_ERR_SOCKET',
+]);
+
+/** The server's error code of an error thrown by @clickhouse/client, or null when it has none. */
+export function serverCodeOf(err: unknown): string | null {
+  if (!err || typeof err !== 'object') return null;
+  const code = (err as { code?: unknown }).code;
+  if (typeof code === 'string' && /^\d+$/.test(code)) return code;
+  // @clickhouse/client only parses the error format of current servers (`Code: 60. DB::Exception: ... (TYPE)`);
+  // ClickHouse 18.16 answers `Code: 60, e.displayText() = DB::Exception: ...`. The leading code is
+  // the protocol's error header, not prose, so reading it is not matching on message text.
+  const message = (err as { message?: unknown }).message;
+  if (typeof message === 'string') {
+    const match = /^Code: (\d+)[,.]/.exec(message);
+    if (match) return match[1]!;
+  }
+  return null;
+}
+
+export function isRetriable(err: unknown): boolean {
+  const serverCode = serverCodeOf(err);
+  if (serverCode !== null) return RETRIABLE_SERVER_CODES.has(serverCode);
+  // Not a server error: a network error (code like ECONNREFUSED), a timeout or an aborted socket.
+  let e: unknown = err;
+  for (let depth = 0; e && typeof e === 'object' && depth < 5; depth++) {
+    const code = (e as { code?: unknown }).code;
+    if (typeof code === 'string' && RETRIABLE_NETWORK_CODES.has(code)) return true;
+    e = (e as { cause?: unknown }).cause;
+  }
+  // @clickhouse/client reports request timeouts and socket hang-ups as plain Errors without a code.
+  return !(err instanceof TypeError || err instanceof SyntaxError || err instanceof RangeError);
+}
+
+export function toStoreError(code: ClickHouseErrorCode, what: string, err: unknown): ClickHouseStoreError {
+  if (err instanceof ClickHouseStoreError) return err;
+  const message = err instanceof Error ? err.message : String(err);
+  return new ClickHouseStoreError(code, `${what}: ${message}`, isRetriable(err), serverCodeOf(err), {
+    cause: err,
+  });
+}

@@ -1,0 +1,27 @@
+export { bindQueryParams, DEFAULT_QUERIES_DIR, loadAnalystQueries } from './analyst-queries';
+export { BatchWriter, type BatchWriterOptions, type InsertObservation } from './batch-writer';
+export {
+  type ClickHouseErrorCode,
+  ClickHouseStoreError,
+  isRetriable,
+  serverCodeOf,
+} from './clickhouse-error';
+export { type ClickHouseClient, type ClickHouseConfig, createClickHouseClient } from './client';
+export {
+  DEFAULT_REPLICA_NAME,
+  DEFAULT_ZOOKEEPER_PATH,
+  renderStatements,
+  type TemplateContext,
+} from './migration-template';
+export {
+  DEFAULT_MIGRATIONS_DIR,
+  lintMigration,
+  loadMigrations,
+  type Migration,
+  type MigrationResult,
+  runMigrations,
+  templateContext,
+} from './migrations';
+export { encodeRow, type TableSpec } from './row-encoder';
+export { TableBatch } from './table-batch';
+export { LOADER_TABLES, RELEASES_TABLE, STATUS_TABLE_SPECS, TELEMETRY_TABLE_SPECS } from './tables';

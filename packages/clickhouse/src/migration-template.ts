@@ -1,0 +1,104 @@
+// Renders schema/clickhouse/NNN_*.sql templates for single-node or cluster mode.
+//
+// Placeholders (all in double braces):
+//   {{on_cluster}}               ''  | ON CLUSTER <cluster>
+//   {{table X}}                  <db>.X   the name queries use (the Distributed table in cluster mode)
+//   {{local X}}                  <db>.X   | <db>.X_local   where rows are stored
+//   {{replacing_merge_tree X}}   ReplacingMergeTree() | ReplicatedReplacingMergeTree('<zk path>', '<replica>')
+//   {{distributed X <sharding expression>}}
+//                                a whole statement: nothing in single-node mode; in cluster mode
+//                                CREATE TABLE IF NOT EXISTS <db>.X ON CLUSTER c AS <db>.X_local
+//                                ENGINE = Distributed(c, <db>, X_local, <sharding expression>)
+// Statements end with `;` at the end of a line; full-line `--` comments are dropped.
+import { ClickHouseStoreError } from './clickhouse-error';
+
+export interface TemplateContext {
+  database: string;
+  cluster: string | null;
+  /** With `{database}` and `{table}` filled in here; `{shard}` is left to the server's macros. */
+  zookeeperPath: string;
+  replicaName: string;
+}
+
+export const DEFAULT_ZOOKEEPER_PATH = '/clickhouse/tables/{shard}/{database}/{table}';
+export const DEFAULT_REPLICA_NAME = '{replica}';
+
+const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
+export function assertIdentifier(kind: string, name: string): void {
+  if (!IDENTIFIER.test(name)) {
+    throw new ClickHouseStoreError(
+      'MIGRATION_INVALID',
+      `${kind} ${JSON.stringify(name)} is not a plain identifier`,
+      false,
+    );
+  }
+}
+
+export function renderStatements(template: string, ctx: TemplateContext): string[] {
+  assertIdentifier('database', ctx.database);
+  if (ctx.cluster !== null) assertIdentifier('cluster', ctx.cluster);
+  const clustered = ctx.cluster !== null;
+  const db = ctx.database;
+  const localName = (t: string) => (clustered ? `${t}_local` : t);
+
+  const rendered = template.replace(
+    /\{\{\s*([a-z_]+)((?:\s+[^}]+)?)\s*\}\}/g,
+    (_m, fn: string, rawArgs: string) => {
+      const args = rawArgs.trim();
+      const [name, ...rest] = args.split(/\s+/);
+      const table = () => {
+        if (!name) throw invalid(`{{${fn}}} needs a table name`);
+        assertIdentifier('table', name);
+        return name;
+      };
+      switch (fn) {
+        case 'on_cluster':
+          return clustered ? `ON CLUSTER ${ctx.cluster}` : '';
+        case 'table':
+          return `${db}.${table()}`;
+        case 'local':
+          return `${db}.${localName(table())}`;
+        case 'replacing_merge_tree': {
+          const t = table();
+          if (!clustered) return 'ReplacingMergeTree()';
+          const path = ctx.zookeeperPath.replaceAll('{database}', db).replaceAll('{table}', localName(t));
+          return `ReplicatedReplacingMergeTree('${quote(path)}', '${quote(ctx.replicaName)}')`;
+        }
+        case 'distributed': {
+          const t = table();
+          const shardingKey = rest.join(' ');
+          if (!shardingKey) throw invalid(`{{distributed ${t}}} needs a sharding expression`);
+          if (!clustered) return '';
+          return (
+            `CREATE TABLE IF NOT EXISTS ${db}.${t} ON CLUSTER ${ctx.cluster} AS ${db}.${localName(t)} ` +
+            `ENGINE = Distributed(${ctx.cluster}, ${db}, ${localName(t)}, ${shardingKey})`
+          );
+        }
+        case 'db':
+          return db;
+        default:
+          throw invalid(`unknown placeholder {{${fn}}}`);
+      }
+    },
+  );
+
+  return rendered
+    .split(/;\s*$/m)
+    .map((chunk) =>
+      chunk
+        .split('\n')
+        .filter((line) => !/^\s*--/.test(line))
+        .join('\n')
+        .trim(),
+    )
+    .filter((statement) => statement.length > 0);
+}
+
+function quote(s: string): string {
+  return s.replaceAll('\\', '\\\\').replaceAll("'", "\\'");
+}
+
+function invalid(message: string): ClickHouseStoreError {
+  return new ClickHouseStoreError('MIGRATION_INVALID', message, false);
+}

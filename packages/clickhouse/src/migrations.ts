@@ -1,0 +1,192 @@
+// Migration runner: applies schemas/clickhouse/NNN_*.sql in order and records each in
+// `schema_migrations`.
+//
+// Safe to run from several loaders at once without a lock ("apply, then record"):
+// - every statement is idempotent (`CREATE ... IF NOT EXISTS`; checked by lintMigration), so two
+//   runners applying the same migration at the same moment both succeed, and a runner that died
+//   half-way simply re-applies the whole file next time;
+// - a runner records version N only after it has itself applied 1..N, so a recorded version is
+//   always fully applied;
+// - `schema_migrations` is a ReplacingMergeTree keyed by version: the two records written by two
+//   racing runners collapse, and reads group by version;
+// - the narrow window where two `CREATE TABLE IF NOT EXISTS` race on one server and the loser
+//   reports "already exists" (codes 57 TABLE_ALREADY_EXISTS, 82 DATABASE_ALREADY_EXISTS) counts
+//   as success.
+// An applied migration whose file changed afterwards is an error (MIGRATION_CHANGED): migrations
+// are append-only; change the schema with a new file.
+import { createHash } from 'node:crypto';
+import { readdirSync, readFileSync } from 'node:fs';
+import { hostname } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { ClickHouseClient } from '@clickhouse/client';
+import { ClickHouseStoreError, serverCodeOf, toStoreError } from './clickhouse-error';
+import { type ClickHouseConfig, createClickHouseClient } from './client';
+import {
+  DEFAULT_REPLICA_NAME,
+  DEFAULT_ZOOKEEPER_PATH,
+  renderStatements,
+  type TemplateContext,
+} from './migration-template';
+
+export const DEFAULT_MIGRATIONS_DIR = fileURLToPath(new URL('../../../schemas/clickhouse', import.meta.url));
+
+export interface Migration {
+  version: number;
+  name: string;
+  /** The template as stored in the file. */
+  sql: string;
+  /** sha256 of the template. */
+  checksum: string;
+}
+
+export interface MigrationResult {
+  applied: Migration[];
+  alreadyApplied: Migration[];
+}
+
+export interface MigrationLogger {
+  info(obj: object, msg?: string): void;
+}
+
+const ALREADY_EXISTS_CODES = new Set(['57', '82']);
+
+export function loadMigrations(dir: string = DEFAULT_MIGRATIONS_DIR): Migration[] {
+  const files = readdirSync(dir).filter((f) => /^\d{3}_[a-z0-9_]+\.sql$/.test(f));
+  const migrations = files
+    .map((file) => {
+      const sql = readFileSync(join(dir, file), 'utf8');
+      return {
+        version: Number(file.slice(0, 3)),
+        name: file.replace(/\.sql$/, ''),
+        sql,
+        checksum: createHash('sha256').update(sql).digest('hex'),
+      };
+    })
+    .sort((a, b) => a.version - b.version);
+  migrations.forEach((m, i) => {
+    if (i > 0 && migrations[i - 1]!.version === m.version) {
+      throw new ClickHouseStoreError('MIGRATION_INVALID', `two migrations with version ${m.version}`, false);
+    }
+  });
+  return migrations;
+}
+
+/** Rules every migration must follow so concurrent runners are safe. Returns the violations. */
+export function lintMigration(migration: Migration, ctx: TemplateContext): string[] {
+  const problems: string[] = [];
+  for (const statement of renderStatements(migration.sql, ctx)) {
+    const head = statement.replace(/\s+/g, ' ').slice(0, 80);
+    if (
+      /^CREATE\b/i.test(statement) &&
+      !/^CREATE\s+(TABLE|VIEW|DATABASE|MATERIALIZED\s+VIEW)\s+IF\s+NOT\s+EXISTS\b/i.test(statement)
+    ) {
+      problems.push(`${migration.name}: CREATE without IF NOT EXISTS: ${head}`);
+    } else if (
+      /^(ALTER|DROP|RENAME|INSERT|TRUNCATE)\b/i.test(statement) &&
+      !/\bIF\s+(NOT\s+)?EXISTS\b/i.test(statement)
+    ) {
+      problems.push(`${migration.name}: not idempotent: ${head}`);
+    }
+  }
+  return problems;
+}
+
+export function templateContext(config: ClickHouseConfig): TemplateContext {
+  return {
+    database: config.database,
+    cluster: config.cluster ?? null,
+    zookeeperPath: config.zookeeperPath ?? DEFAULT_ZOOKEEPER_PATH,
+    replicaName: config.replicaName ?? DEFAULT_REPLICA_NAME,
+  };
+}
+
+export async function runMigrations(
+  config: ClickHouseConfig,
+  options: { dir?: string; logger?: MigrationLogger } = {},
+): Promise<MigrationResult> {
+  const ctx = templateContext(config);
+  const migrations = loadMigrations(options.dir);
+  // The database may not exist yet, and a client bound to it would fail: bootstrap via `default`.
+  const bootstrap = createClickHouseClient(config, { database: 'default' });
+  try {
+    for (const statement of renderStatements(bootstrapTemplate(), ctx)) await execute(bootstrap, statement);
+    const applied = await appliedVersions(bootstrap, ctx.database);
+    const result: MigrationResult = { applied: [], alreadyApplied: [] };
+    for (const migration of migrations) {
+      const previous = applied.get(migration.version);
+      if (previous !== undefined) {
+        if (previous !== migration.checksum) {
+          throw new ClickHouseStoreError(
+            'MIGRATION_CHANGED',
+            `migration ${migration.name} was applied with checksum ${previous} but the file now has ${migration.checksum}`,
+            false,
+          );
+        }
+        result.alreadyApplied.push(migration);
+        continue;
+      }
+      const problems = lintMigration(migration, ctx);
+      if (problems.length > 0)
+        throw new ClickHouseStoreError('MIGRATION_INVALID', problems.join('; '), false);
+      for (const statement of renderStatements(migration.sql, ctx)) await execute(bootstrap, statement);
+      await bootstrap.insert({
+        table: `${ctx.database}.schema_migrations`,
+        format: 'JSONEachRow',
+        values: [
+          {
+            version: migration.version,
+            name: migration.name,
+            checksum: migration.checksum,
+            applied_at: Math.floor(Date.now() / 1000),
+            applied_by: `${hostname()}:${process.pid}`,
+          },
+        ],
+      });
+      options.logger?.info({ migration: migration.name }, 'migration applied');
+      result.applied.push(migration);
+    }
+    return result;
+  } finally {
+    await bootstrap.close();
+  }
+}
+
+function bootstrapTemplate(): string {
+  return `
+CREATE DATABASE IF NOT EXISTS {{db}} {{on_cluster}};
+CREATE TABLE IF NOT EXISTS {{db}}.schema_migrations {{on_cluster}}
+(
+  version UInt32,
+  name String,
+  checksum String,
+  applied_at DateTime('UTC'),
+  applied_by String
+)
+ENGINE = {{replacing_merge_tree schema_migrations}}
+ORDER BY version;
+`;
+}
+
+async function appliedVersions(client: ClickHouseClient, database: string): Promise<Map<number, string>> {
+  try {
+    const result = await client.query({
+      query: `SELECT version, any(checksum) AS checksum FROM ${database}.schema_migrations GROUP BY version`,
+      format: 'JSONEachRow',
+    });
+    const rows = await result.json<{ version: number | string; checksum: string }>();
+    return new Map(rows.map((r) => [Number(r.version), r.checksum]));
+  } catch (err) {
+    throw toStoreError('MIGRATION_FAILED', 'reading schema_migrations failed', err);
+  }
+}
+
+async function execute(client: ClickHouseClient, statement: string): Promise<void> {
+  try {
+    await client.command({ query: statement });
+  } catch (err) {
+    const code = serverCodeOf(err);
+    if (code !== null && ALREADY_EXISTS_CODES.has(code)) return;
+    throw toStoreError('MIGRATION_FAILED', `migration statement failed (${statement.slice(0, 60)}...)`, err);
+  }
+}

@@ -1,0 +1,55 @@
+import { cpSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { ClickHouseStoreError, DEFAULT_MIGRATIONS_DIR, loadMigrations, runMigrations } from '../src';
+import { dropDatabase, queryRows, testConfig } from './clickhouse-test-db';
+
+const config = testConfig('it_migrations');
+
+afterAll(() => dropDatabase(config));
+
+describe('runMigrations on the real ClickHouse', () => {
+  it('applies every migration once when three loaders start at the same time', async () => {
+    const results = await Promise.all([runMigrations(config), runMigrations(config), runMigrations(config)]);
+    const expected = loadMigrations().map((m) => m.name);
+    for (const r of results) expect([...r.applied, ...r.alreadyApplied].map((m) => m.name)).toEqual(expected);
+
+    const recorded = await queryRows<{ version: number; name: string }>(
+      config,
+      `SELECT version, any(name) AS name FROM ${config.database}.schema_migrations GROUP BY version ORDER BY version`,
+    );
+    expect(recorded.map((r) => r.name)).toEqual(expected);
+
+    const tables = await queryRows<{ name: string; engine: string }>(
+      config,
+      `SELECT name, engine FROM system.tables WHERE database = '${config.database}' ORDER BY name`,
+    );
+    expect(tables).toEqual([
+      { name: 'bundles', engine: 'ReplacingMergeTree' },
+      { name: 'daily_active_instances', engine: 'View' },
+      { name: 'latest_status', engine: 'View' },
+      { name: 'plugins', engine: 'ReplacingMergeTree' },
+      { name: 'prometheus_samples', engine: 'ReplacingMergeTree' },
+      { name: 'releases', engine: 'ReplacingMergeTree' },
+      { name: 'schema_migrations', engine: 'ReplacingMergeTree' },
+      { name: 'status_reports', engine: 'ReplacingMergeTree' },
+      { name: 'version_reports', engine: 'ReplacingMergeTree' },
+    ]);
+  });
+
+  it('applies nothing on a second run', async () => {
+    const result = await runMigrations(config);
+    expect(result.applied).toEqual([]);
+    expect(result.alreadyApplied).toHaveLength(loadMigrations().length);
+  });
+
+  it('refuses to run when an applied migration file was changed', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'migrations-'));
+    cpSync(DEFAULT_MIGRATIONS_DIR, dir, { recursive: true });
+    writeFileSync(join(dir, '001_version_reports.sql'), '-- edited\nSELECT 1;\n');
+    const error = await runMigrations(config, { dir }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ClickHouseStoreError);
+    expect((error as ClickHouseStoreError).code).toBe('MIGRATION_CHANGED');
+  });
+});
