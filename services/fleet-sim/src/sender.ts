@@ -18,6 +18,8 @@ export interface RunOptions {
   /** Bearer token sent with status updates, when the gateway requires one. */
   statusToken?: string;
   onProgress?: (progress: RunProgress) => void;
+  /** Called at the moment each 2xx arrives (benchmarks time freshness from it). */
+  onAccepted?: (report: OutgoingReport) => void;
 }
 
 export interface KindCounts {
@@ -106,6 +108,7 @@ export async function runFleet(schedule: Schedule, options: RunOptions): Promise
       latency.record(ms);
       summary.maxMs = Math.max(summary.maxMs, ms);
       if (status >= 200 && status < 300) {
+        options.onAccepted?.(report);
         summary.accepted += 1;
         summary.byKind[report.kind].accepted += 1;
         summary.acceptedSeqs[report.kind].push(report.seq);
