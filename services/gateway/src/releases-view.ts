@@ -15,6 +15,12 @@ import { createKafkaClient, createTopicAdmin, releasesTopicSpec } from '@opa-fle
 import type { Logger } from '@opa-fleet/runtime';
 import type { Consumer, Kafka, KafkaMessage } from 'kafkajs';
 
+/**
+ * Long-poll bound of the follower's fetches. A new record is delivered at once regardless; this only
+ * bounds how long stop() waits for the idle fetch in flight (kafkajs' 5 s default slowed shutdown).
+ */
+const MAX_WAIT_MS = 500;
+
 export interface ReleasesViewOptions {
   brokers: string[];
   /** The compacted releases topic (`opa.releases`). */
@@ -128,7 +134,11 @@ export function createReleasesView(options: ReleasesViewOptions): ReleasesView {
       });
       // Stop may abort a start that already failed elsewhere: never an unhandled rejection.
       caughtUpPromise.catch(() => {});
-      const current = kafka.consumer({ groupId, allowAutoTopicCreation: false });
+      const current = kafka.consumer({
+        groupId,
+        allowAutoTopicCreation: false,
+        maxWaitTimeInMs: MAX_WAIT_MS,
+      });
       consumer = current;
       current.on(current.events.CRASH, (event) => {
         log.error({ err: event.payload.error, restart: event.payload.restart }, 'releases consumer crashed');

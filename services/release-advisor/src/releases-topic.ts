@@ -103,6 +103,8 @@ export function createReleasesTopic(options: ReleasesTopicOptions): ReleasesTopi
       consumer = kafka.consumer({
         groupId: `opa-release-advisor-${hostname()}-${process.pid}-${randomUUID()}`,
         allowAutoTopicCreation: false,
+        // Bounds how long stop() waits for the idle long-poll in flight; new records arrive at once anyway.
+        maxWaitTimeInMs: 500,
       });
       await consumer.connect();
       await consumer.subscribe({ topic, fromBeginning: true });
