@@ -16,10 +16,14 @@ export function fixtureBody(name: string): unknown {
 
 export const RECEIVED_AT = 1_795_500_000_123_456;
 
-export function statusFixture(name: string, partition: string | null = null): StatusReport {
+export function statusFixture(
+  name: string,
+  partition: string | null = null,
+  envelope: { eventId?: string; receivedAt?: number } = {},
+): StatusReport {
   return normalizeStatus(fixtureBody(name), {
-    eventId: `evt-${name}`,
-    receivedAt: RECEIVED_AT,
+    eventId: envelope.eventId ?? `evt-${name}`,
+    receivedAt: envelope.receivedAt ?? RECEIVED_AT,
     gatewayId: 'gw-test',
     userAgent: 'Open Policy Agent/1.4.2 (linux, amd64)',
     partition,
@@ -27,6 +31,7 @@ export function statusFixture(name: string, partition: string | null = null): St
 }
 
 export function telemetryFixture(name: string): TelemetryReport {
+  // (telemetry-request.json is the only telemetry fixture; tests vary id/version on the result)
   return normalizeTelemetry(fixtureBody(name), {
     eventId: `evt-${name}`,
     receivedAt: RECEIVED_AT,

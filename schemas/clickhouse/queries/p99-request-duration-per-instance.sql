@@ -1,6 +1,7 @@
 -- p99 of http_request_duration_seconds per instance, from the histogram buckets of each
 -- instance's latest report (all label sets summed per `le`), interpolated like Prometheus'
--- histogram_quantile. Counts are cumulative since the OPA process started.
+-- histogram_quantile. Counts are cumulative since the OPA process started. Sorting bounds and
+-- counts separately keeps them paired because cumulative counts never decrease with `le`.
 SELECT
   instance_id,
   arrayFirstIndex(c -> c >= 0.99 * total, counts) AS i,
@@ -12,7 +13,7 @@ FROM
   FROM
   (
     SELECT instance_id, label_values[indexOf(label_names, 'le')] AS le_text,
-           if(le_text = '+Inf', inf, toFloat64(le_text)) AS le, sum(value) AS cumulative
+           if(le_text = '+Inf', inf, toFloat64OrZero(le_text)) AS le, sum(value) AS cumulative
     FROM prometheus_samples FINAL
     WHERE name = 'http_request_duration_seconds_bucket'
       AND event_id IN

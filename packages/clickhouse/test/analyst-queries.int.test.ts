@@ -1,0 +1,280 @@
+// Every documented analyst query (schemas/clickhouse/queries/*.sql, shown in the README) and view,
+// run against the real ClickHouse with known data that includes redelivered (duplicated) reports.
+import type { ReleaseInfo, TelemetryReport } from '@opa-fleet/contracts';
+import { flattenRelease, flattenStatus, flattenTelemetry, STATUS_TABLES } from '@opa-fleet/flatten';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { statusFixture } from '../../flatten/test/fixture-records';
+import {
+  BatchWriter,
+  bindQueryParams,
+  createClickHouseClient,
+  LOADER_TABLES,
+  loadAnalystQueries,
+  runMigrations,
+  STATUS_TABLE_SPECS,
+  TableBatch,
+  TELEMETRY_TABLE_SPECS,
+} from '../src';
+import { dropDatabase, queryRows, testConfig } from './clickhouse-test-db';
+
+const config = testConfig('it_queries');
+const queries = loadAnalystQueries();
+const client = createClickHouseClient(config);
+const writer = new BatchWriter({ client, database: config.database, tableOrder: LOADER_TABLES });
+
+const MIN = 60_000_000; // micros
+const NOW = Math.floor(Date.now() / 1000) * 1_000_000;
+
+const telemetry = (id: string, version: string, heap: number, agoMicros: number): TelemetryReport => ({
+  event_id: `tel-${id}-${agoMicros}`,
+  received_at: NOW - agoMicros,
+  gateway_id: 'gw',
+  id,
+  version,
+  heap_usage_bytes: heap,
+  client: { user_agent: null, agent: null, agent_version: null, os: null, arch: null },
+  extra_json: null,
+});
+
+const VERSION_REPORTS = {
+  aOld: telemetry('A', 'v0.12.3', 100, 120 * MIN),
+  aNew: telemetry('A', 'v0.19.2', 300, 10 * MIN),
+  b: telemetry('B', '0.19.2', 200, 60 * MIN),
+  c: telemetry('C', 'v0.18.0', 50, 30 * MIN),
+  dStale: telemetry('D', 'v0.12.3', 999, 3 * 24 * 60 * MIN),
+};
+
+const release = (tag: string, agoMicros: number): ReleaseInfo => ({
+  channel: 'latest',
+  tag,
+  release_notes: `https://github.com/open-policy-agent/opa/releases/tag/${tag}`,
+  download_base: 'https://openpolicyagent.org/downloads',
+  published_at: null,
+  source: 'file',
+  updated_at: NOW - agoMicros,
+});
+
+const FULL_ID = '6f1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d';
+const DISCO_ID = '9a8b7c6d-5e4f-4a3b-8c2d-1e0f9a8b7c6d';
+const PROM_ID = '1780d507-aea2-45cc-ae50-fa153c8e4a5a';
+const STATUS = {
+  fullRecent: statusFixture('status-full.json', 'prod-eu', {
+    eventId: 'full-recent',
+    receivedAt: NOW - 20 * MIN,
+  }),
+  fullOld: statusFixture('status-full.json', 'prod-eu', { eventId: 'full-old', receivedAt: NOW - 120 * MIN }),
+  disco: statusFixture('status-discovery-error.json', null, { eventId: 'disco', receivedAt: NOW - 30 * MIN }),
+  mapNew: statusFixture('status-prometheus-map.json', null, {
+    eventId: 'map-new',
+    receivedAt: NOW - 5 * MIN,
+  }),
+  protoOld: statusFixture('status-prometheus-protojson.json', null, {
+    eventId: 'proto-old',
+    receivedAt: NOW - 50 * MIN,
+  }),
+};
+
+async function deliver(
+  statuses: (typeof STATUS)[keyof typeof STATUS][],
+  versions: TelemetryReport[],
+  releases: ReleaseInfo[],
+) {
+  const batch = new TableBatch(new Map([...STATUS_TABLE_SPECS, ...TELEMETRY_TABLE_SPECS]));
+  for (const s of statuses) {
+    const rows = flattenStatus(s);
+    for (const table of STATUS_TABLES) batch.add(table, rows[table]);
+  }
+  batch.add('version_reports', versions.map(flattenTelemetry));
+  batch.add('releases', releases.map(flattenRelease));
+  await writer.write(batch);
+}
+
+async function run<T>(name: string, params: Record<string, string> = {}): Promise<T[]> {
+  const sql = queries.get(name);
+  if (!sql) throw new Error(`no query ${name}`);
+  return queryRows<T>(config, bindQueryParams(sql, params));
+}
+
+beforeAll(async () => {
+  await runMigrations(config);
+  // First delivery, then a redelivery of part of it (a loader crashed after insert, before commit),
+  // in a separate insert so the duplicates sit in separate parts until a merge.
+  await deliver(Object.values(STATUS), Object.values(VERSION_REPORTS), [
+    release('v0.18.0', 5 * 24 * 60 * MIN),
+    release('v0.19.2', 24 * 60 * MIN),
+  ]);
+  await deliver(
+    [STATUS.fullRecent, STATUS.protoOld],
+    [VERSION_REPORTS.b, VERSION_REPORTS.b, VERSION_REPORTS.aNew],
+    [release('v0.19.2', 24 * 60 * MIN)],
+  );
+});
+
+afterAll(async () => {
+  await client.close();
+  await dropDatabase(config);
+});
+
+const utcDay = (micros: number) => new Date(micros / 1000).toISOString().slice(0, 10);
+
+describe('documented analyst queries on the real ClickHouse', () => {
+  it('has a test for every query file', () => {
+    expect([...queries.keys()].sort()).toEqual([
+      'active-instances-per-version-per-day',
+      'failed-bundles-last-hour',
+      'heap-usage-by-version',
+      'latest-status-of-instance',
+      'p99-request-duration-per-instance',
+      'partition-report-rates',
+      'share-on-latest-release',
+    ]);
+  });
+
+  it('the raw tables do hold duplicates (so the queries below have something to collapse)', async () => {
+    const [raw] = await queryRows<{ n: string }>(
+      config,
+      `SELECT count() AS n FROM ${config.database}.version_reports`,
+    );
+    expect(Number(raw!.n)).toBe(8);
+  });
+
+  it('active instances per OPA version per day', async () => {
+    const rows = await run<{ day: string; version: string; instances: string }>(
+      'active-instances-per-version-per-day',
+    );
+    const expected = new Map<string, Set<string>>();
+    for (const r of Object.values(VERSION_REPORTS)) {
+      const key = `${utcDay(r.received_at)}|${r.version}`;
+      expected.set(key, (expected.get(key) ?? new Set()).add(r.id));
+    }
+    expect(rows.map((r) => [`${r.day}|${r.version}`, Number(r.instances)]).sort()).toEqual(
+      [...expected].map(([k, ids]) => [k, ids.size]).sort(),
+    );
+  });
+
+  it('share of instances on the latest release', async () => {
+    const [row] = await run<{ on_latest: string; instances: string; share: number }>(
+      'share-on-latest-release',
+    );
+    // A (latest v0.19.2), B (0.19.2, no v) on the latest release v0.19.2; C on v0.18.0; D not seen for 3 days.
+    expect(Number(row!.on_latest)).toBe(2);
+    expect(Number(row!.instances)).toBe(3);
+    expect(row!.share).toBeCloseTo(2 / 3, 10);
+  });
+
+  it('heap usage distribution by version', async () => {
+    const rows = await run<{
+      version: string;
+      instances: string;
+      heap_p50_p90_p99: number[];
+      heap_max: string;
+    }>('heap-usage-by-version');
+    expect(
+      rows.map((r) => [r.version, Number(r.instances), r.heap_p50_p90_p99.map(Number), Number(r.heap_max)]),
+    ).toEqual([
+      ['0.19.2', 1, [200, 200, 200], 200],
+      ['v0.18.0', 1, [50, 50, 50], 50],
+      ['v0.19.2', 1, [300, 300, 300], 300],
+    ]);
+  });
+
+  it('instances whose bundles failed to activate in the last hour, with the error', async () => {
+    const rows = await run<{
+      instance_id: string;
+      kind: string;
+      name: string;
+      code: string;
+      http_code: number | null;
+      message: string;
+      error_codes: string[];
+    }>('failed-bundles-last-hour');
+    expect(
+      rows.map((r) => [r.instance_id, r.kind, r.name, r.code, r.http_code, r.message, r.error_codes]),
+    ).toEqual([
+      [
+        FULL_ID,
+        'bundle',
+        'broken',
+        'bundle_error',
+        null,
+        'error(s) occurred while compiling module(s)',
+        ['rego_type_error', 'rego_parse_error'],
+      ],
+      [FULL_ID, 'bundle', 'missing', 'bundle_error', 404, 'server replied with Not Found', []],
+      [DISCO_ID, 'discovery', 'discovery', 'bundle_error', 401, 'server replied with Unauthorized', []],
+    ]);
+  });
+
+  it('the latest status of one instance', async () => {
+    const rows = await run<{
+      event_id: string;
+      partition: string;
+      bundle_error_count: number;
+      decision_logs_code: string;
+    }>('latest-status-of-instance', { instance_id: FULL_ID });
+    expect(rows).toHaveLength(1);
+    expect(rows[0]).toMatchObject({
+      event_id: 'full-recent',
+      partition: 'prod-eu',
+      bundle_error_count: 2,
+      decision_logs_code: 'decision_logs_error',
+    });
+  });
+
+  it('p99 of http_request_duration_seconds per instance from histogram buckets', async () => {
+    const rows = await run<{ instance_id: string; p99: number }>('p99-request-duration-per-instance');
+    // status-full: buckets 0.005:1300 0.01:1480 0.1:1519 1:1520 +Inf:1520; rank 0.99*1520 falls in (0.01, 0.1].
+    const full = 0.01 + ((0.1 - 0.01) * (0.99 * 1520 - 1480)) / (1519 - 1480);
+    // status-prometheus-map (the latest of PROM_ID, not the older protojson report): 1 sample in (0, 0.005].
+    const map = (0.005 * 0.99) / 1;
+    expect(rows.map((r) => r.instance_id)).toEqual([PROM_ID, FULL_ID].sort());
+    expect(rows.find((r) => r.instance_id === FULL_ID)!.p99).toBeCloseTo(full, 12);
+    expect(rows.find((r) => r.instance_id === PROM_ID)!.p99).toBeCloseTo(map, 12);
+  });
+
+  it('partitions and their report rates', async () => {
+    const rows = await run<{
+      partition: string;
+      reports: string;
+      instances: string;
+      reports_per_second: number;
+    }>('partition-report-rates');
+    // Last hour: default partition has disco, map-new, proto-old (redelivered); prod-eu has full-recent (redelivered).
+    expect(rows.map((r) => [r.partition, Number(r.reports), Number(r.instances)])).toEqual([
+      ['', 3, 2],
+      ['prod-eu', 1, 1],
+    ]);
+    expect(rows[0]!.reports_per_second).toBeCloseTo(3 / 3600, 12);
+  });
+});
+
+describe('analyst views', () => {
+  it('latest_status has one row per instance with its latest report', async () => {
+    const rows = await queryRows<{ instance_id: string; event_id: string; bundle_error_count: number }>(
+      config,
+      `SELECT instance_id, event_id, bundle_error_count FROM ${config.database}.latest_status ORDER BY instance_id`,
+    );
+    expect(rows).toEqual([
+      { instance_id: PROM_ID, event_id: 'map-new', bundle_error_count: 0 },
+      { instance_id: FULL_ID, event_id: 'full-recent', bundle_error_count: 2 },
+      { instance_id: DISCO_ID, event_id: 'disco', bundle_error_count: 1 },
+    ]);
+  });
+
+  it('FINAL collapses every redelivered row (event_id + seq) in every table', async () => {
+    const count = async (table: string, final: boolean) => {
+      const [r] = await queryRows<{ n: string }>(
+        config,
+        `SELECT count() AS n FROM ${config.database}.${table}${final ? ' FINAL' : ''}`,
+      );
+      return Number(r!.n);
+    };
+    const unique = Object.values(STATUS).map(flattenStatus);
+    for (const table of STATUS_TABLES) {
+      const expected = unique.reduce((n, rows) => n + rows[table].length, 0);
+      expect(await count(table, true)).toBe(expected);
+      expect(await count(table, false)).toBeGreaterThan(expected);
+    }
+    expect(await count('version_reports', true)).toBe(5);
+  });
+});
