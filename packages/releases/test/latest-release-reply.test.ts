@@ -1,9 +1,7 @@
-import { readFileSync } from 'node:fs';
 import type { ClientPlatform, ReleaseInfo } from '@opa-fleet/contracts';
 import { describe, expect, it } from 'vitest';
+import { readFixture } from '../../../test/support/fixtures';
 import { downloadLink, latestReleaseReply } from '../src/index';
-
-const fixtures = new URL('../../../../shared/fixtures/opa/', import.meta.url);
 
 function client(os: string | null, arch: string | null): ClientPlatform {
   return {
@@ -34,7 +32,7 @@ describe('latestReleaseReply', () => {
   });
 
   it('matches the fixture OPA expects for a darwin/amd64 client, plus opa_up_to_date', () => {
-    const expected = JSON.parse(readFileSync(new URL('telemetry-response.json', fixtures), 'utf8'));
+    const expected = readFixture('telemetry-response.json') as { latest: Record<string, string> };
     const reply = latestReleaseReply(release('v0.19.2'), client('darwin', 'amd64'), 'v0.19.1');
     expect(reply).toEqual({ latest: { ...expected.latest, opa_up_to_date: false } });
     expect(Object.keys(reply.latest!)).toEqual([
