@@ -1,0 +1,279 @@
+import { describe, expect, it } from 'vitest';
+import { ContractError, type MetricFamily, type NormalizeContext, normalizeStatus } from '../src/index';
+
+const ctx: NormalizeContext = { eventId: 'e', receivedAt: 0, gatewayId: 'g' };
+
+function families(prometheus: unknown): MetricFamily[] {
+  return normalizeStatus({ labels: { id: 'i', version: 'v' }, metrics: { prometheus } }, ctx).metric_families;
+}
+
+function errorOf(prometheus: unknown): { code: string; path: string | null } {
+  try {
+    families(prometheus);
+  } catch (err) {
+    expect(err).toBeInstanceOf(ContractError);
+    const { code, path } = err as ContractError;
+    return { code, path };
+  }
+  throw new Error('expected a ContractError');
+}
+
+// One histogram, one summary, one counter and one gauge, in each spelling OPA uses.
+const goJson = [
+  {
+    name: 'http_request_duration_seconds',
+    help: 'A histogram of duration for requests.',
+    type: 4,
+    metric: [
+      {
+        label: [
+          { name: 'method', value: 'get' },
+          { name: 'code', value: '200' },
+          { name: 'handler', value: 'v1/data' },
+        ],
+        histogram: {
+          sample_count: 2,
+          sample_sum: 0.00060022,
+          bucket: [
+            { cumulative_count: 0, upper_bound: 0.0001 },
+            { cumulative_count: 2, upper_bound: 0.0005 },
+          ],
+        },
+        timestamp_ms: 1763892902000,
+      },
+    ],
+  },
+  {
+    name: 'go_gc_duration_seconds',
+    help: 'A summary of the pause duration of garbage collection cycles.',
+    type: 2,
+    metric: [
+      {
+        summary: {
+          sample_count: 3,
+          sample_sum: 4.1765e-5,
+          quantile: [
+            { quantile: 0.5, value: 1e-5 },
+            { quantile: 1, value: 2e-5 },
+          ],
+        },
+      },
+    ],
+  },
+  {
+    name: 'opa_bundle_request_total',
+    help: 'Total number of bundle requests.',
+    type: 0,
+    metric: [{ label: [{ name: 'code', value: '200' }], counter: { value: 312 } }],
+  },
+  { name: 'go_goroutines', help: 'Number of goroutines.', type: 1, metric: [{ gauge: { value: 11 } }] },
+];
+
+const protoJson = [
+  {
+    name: 'http_request_duration_seconds',
+    help: 'A histogram of duration for requests.',
+    type: 'HISTOGRAM',
+    metric: [
+      {
+        label: [
+          { name: 'handler', value: 'v1/data' },
+          { name: 'code', value: '200' },
+          { name: 'method', value: 'get' },
+        ],
+        histogram: {
+          sampleCount: '2',
+          sampleSum: 0.00060022,
+          bucket: [
+            { cumulativeCount: '0', upperBound: 0.0001 },
+            { cumulativeCount: '2', upperBound: 0.0005 },
+          ],
+        },
+        timestampMs: '1763892902000',
+      },
+    ],
+  },
+  {
+    name: 'go_gc_duration_seconds',
+    help: 'A summary of the pause duration of garbage collection cycles.',
+    type: 'SUMMARY',
+    metric: [
+      {
+        summary: {
+          sampleCount: '3',
+          sampleSum: 4.1765e-5,
+          quantile: [
+            { quantile: 0.5, value: 1e-5 },
+            { quantile: 1, value: 2e-5 },
+          ],
+        },
+      },
+    ],
+  },
+  {
+    name: 'opa_bundle_request_total',
+    help: 'Total number of bundle requests.',
+    type: 'COUNTER',
+    metric: [{ label: [{ name: 'code', value: '200' }], counter: { value: 312 } }],
+  },
+  { name: 'go_goroutines', help: 'Number of goroutines.', type: 'GAUGE', metric: [{ gauge: { value: 11 } }] },
+];
+
+const keyedByName = (list: { name: string }[]) => Object.fromEntries(list.map((f) => [f.name, f]));
+
+const canonical: MetricFamily[] = [
+  {
+    name: 'http_request_duration_seconds',
+    help: 'A histogram of duration for requests.',
+    type: 'HISTOGRAM',
+    metrics: [
+      {
+        labels: [
+          { name: 'code', value: '200' },
+          { name: 'handler', value: 'v1/data' },
+          { name: 'method', value: 'get' },
+        ],
+        value: null,
+        summary: null,
+        histogram: {
+          sample_count: 2,
+          sample_sum: 0.00060022,
+          buckets: [
+            { upper_bound: 0.0001, cumulative_count: 0 },
+            { upper_bound: 0.0005, cumulative_count: 2 },
+          ],
+        },
+        timestamp_ms: 1763892902000,
+      },
+    ],
+  },
+  {
+    name: 'go_gc_duration_seconds',
+    help: 'A summary of the pause duration of garbage collection cycles.',
+    type: 'SUMMARY',
+    metrics: [
+      {
+        labels: [],
+        value: null,
+        summary: {
+          sample_count: 3,
+          sample_sum: 4.1765e-5,
+          quantiles: [
+            { quantile: 0.5, value: 1e-5 },
+            { quantile: 1, value: 2e-5 },
+          ],
+        },
+        histogram: null,
+        timestamp_ms: null,
+      },
+    ],
+  },
+  {
+    name: 'opa_bundle_request_total',
+    help: 'Total number of bundle requests.',
+    type: 'COUNTER',
+    metrics: [
+      {
+        labels: [{ name: 'code', value: '200' }],
+        value: 312,
+        summary: null,
+        histogram: null,
+        timestamp_ms: null,
+      },
+    ],
+  },
+  {
+    name: 'go_goroutines',
+    help: 'Number of goroutines.',
+    type: 'GAUGE',
+    metrics: [{ labels: [], value: 11, summary: null, histogram: null, timestamp_ms: null }],
+  },
+];
+
+describe('metrics.prometheus spellings', () => {
+  it.each([
+    ['Go-JSON array', goJson],
+    ['Go-JSON object keyed by name', keyedByName(goJson)],
+    ['protobuf-JSON object keyed by name', keyedByName(protoJson)],
+    ['protobuf-JSON array', protoJson],
+  ])('%s gives the canonical families', (_, prometheus) => {
+    expect(families(prometheus)).toEqual(canonical);
+  });
+
+  it('keeps plain numbers of the object form as UNTYPED families with one unlabelled metric', () => {
+    expect(families({ counter_x: 2, ...keyedByName(protoJson.slice(3)) })).toEqual([
+      {
+        name: 'counter_x',
+        help: null,
+        type: 'UNTYPED',
+        metrics: [{ labels: [], value: 2, summary: null, histogram: null, timestamp_ms: null }],
+      },
+      canonical[3],
+    ]);
+  });
+
+  it('reads GAUGE_HISTOGRAM (type 5) from `histogram`', () => {
+    const [family] = families([
+      { name: 'g', type: 5, metric: [{ histogram: { sample_count: 1, sample_sum: 1 } }] },
+    ]);
+    expect(family!.type).toBe('GAUGE_HISTOGRAM');
+    expect(family!.metrics[0]!.histogram).toEqual({ sample_count: 1, sample_sum: 1, buckets: [] });
+  });
+
+  it('reads protobuf-JSON NaN and infinities', () => {
+    const [family] = families([
+      {
+        name: 'q',
+        type: 'SUMMARY',
+        metric: [{ summary: { sampleSum: 'NaN', quantile: [{ quantile: 0.5, value: 'Infinity' }] } }],
+      },
+    ]);
+    expect(family!.metrics[0]!.summary).toEqual({
+      sample_count: 0,
+      sample_sum: Number.NaN,
+      quantiles: [{ quantile: 0.5, value: Number.POSITIVE_INFINITY }],
+    });
+  });
+
+  it('infers a missing type from the value field', () => {
+    expect(families([{ name: 'c', metric: [{ counter: { value: 1 } }] }])[0]!.type).toBe('COUNTER');
+    expect(families({ g: { metric: [{ gauge: { value: 1 } }] } })[0]).toMatchObject({
+      name: 'g',
+      type: 'GAUGE',
+    });
+  });
+
+  it('names the offending value by path', () => {
+    expect(errorOf([{ name: 'x', type: 9, metric: [] }])).toEqual({
+      code: 'INVALID_VALUE',
+      path: '$.metrics.prometheus[0].type',
+    });
+    expect(errorOf([{ name: 'x', type: 0, metric: [{ gauge: { value: 1 } }] }])).toEqual({
+      code: 'MISSING_FIELD',
+      path: '$.metrics.prometheus[0].metric[0].counter',
+    });
+    expect(
+      errorOf({ 'a.b': { type: 'HISTOGRAM', metric: [{ histogram: { sampleCount: 'many' } }] } }),
+    ).toEqual({
+      code: 'INVALID_TYPE',
+      path: '$.metrics.prometheus["a.b"].metric[0].histogram.sampleCount',
+    });
+    expect(errorOf([{ name: 'x', type: 4, metric: [{ histogram: { sample_count: 2 ** 60 } }] }])).toEqual({
+      code: 'INVALID_VALUE',
+      path: '$.metrics.prometheus[0].metric[0].histogram.sample_count',
+    });
+    expect(errorOf([{ type: 1, metric: [] }])).toEqual({
+      code: 'MISSING_FIELD',
+      path: '$.metrics.prometheus[0].name',
+    });
+    expect(errorOf({ x: 'seven' })).toEqual({ code: 'INVALID_TYPE', path: '$.metrics.prometheus.x' });
+    expect(errorOf([3])).toEqual({ code: 'INVALID_TYPE', path: '$.metrics.prometheus[0]' });
+    expect(errorOf('nope')).toEqual({ code: 'INVALID_TYPE', path: '$.metrics.prometheus' });
+    expect(
+      errorOf([{ name: 'x', type: 1, metric: [{ label: [{ value: 'v' }], gauge: { value: 1 } }] }]),
+    ).toEqual({
+      code: 'MISSING_FIELD',
+      path: '$.metrics.prometheus[0].metric[0].label[0].name',
+    });
+  });
+});
