@@ -19,8 +19,12 @@ export class AdvisorError extends Error {
     readonly code: AdvisorErrorCode,
     message: string,
     readonly retriable: boolean,
-    options?: { cause?: unknown },
+    options?: { cause?: unknown; retryAfterMs?: number },
   ) {
     super(message, options);
+    this.retryAfterMs = options?.retryAfterMs ?? null;
   }
+
+  /** How long the server asked us to wait (Retry-After, GitHub's rate-limit reset); null when it did not say. */
+  readonly retryAfterMs: number | null;
 }

@@ -47,8 +47,11 @@ export function createGithubReleasesSource(options: GithubReleasesSourceOptions)
       }
       if (!response.ok) {
         await response.body?.cancel();
+        // GitHub answers 403 or 429 when the rate limit is used up.
         const retriable = response.status === 429 || response.status === 403 || response.status >= 500;
-        throw new AdvisorError('SOURCE_HTTP', `releases API answered ${response.status}`, retriable);
+        throw new AdvisorError('SOURCE_HTTP', `releases API answered ${response.status}`, retriable, {
+          retryAfterMs: retryAfterMs(response.headers) ?? undefined,
+        });
       }
       let body: unknown;
       try {
@@ -62,4 +65,15 @@ export function createGithubReleasesSource(options: GithubReleasesSourceOptions)
       return releases;
     },
   };
+}
+
+/** `Retry-After` (seconds), else GitHub's `x-ratelimit-reset` (epoch seconds) when the limit is used up. */
+export function retryAfterMs(headers: Headers, now = Date.now()): number | null {
+  const retryAfter = Number(headers.get('retry-after'));
+  if (headers.has('retry-after') && Number.isFinite(retryAfter) && retryAfter >= 0) return retryAfter * 1000;
+  const reset = Number(headers.get('x-ratelimit-reset'));
+  if (headers.get('x-ratelimit-remaining') === '0' && Number.isFinite(reset) && reset > 0) {
+    return Math.max(0, reset * 1000 - now);
+  }
+  return null;
 }

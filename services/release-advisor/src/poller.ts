@@ -2,12 +2,17 @@
 // and jitter (capped at the interval), so a flaky source is retried without hammering it. Never throws.
 import type { Logger } from '@opa-fleet/runtime';
 
+const MAX_RETRY_AFTER_MS = 3_600_000;
+
 export interface PollerOptions {
   name: string;
   intervalMs: number;
   retryMinMs: number;
   logger: Logger;
-  /** Throwing counts as a failure; a `retriable: false` error waits the full interval. */
+  /**
+   * Throwing counts as a failure; a `retriable: false` error waits the full interval, an error with
+   * `retryAfterMs` (the server's Retry-After) waits at least that long, at most an hour.
+   */
   run(): Promise<void>;
 }
 
@@ -28,9 +33,13 @@ export function createPoller(options: PollerOptions): Poller {
 
   function nextDelay(err: unknown): number {
     if (err === undefined) return intervalMs;
-    if ((err as { retriable?: unknown }).retriable === false) return intervalMs;
+    const { retriable, retryAfterMs } = err as { retriable?: unknown; retryAfterMs?: unknown };
+    if (retriable === false) return intervalMs;
     const backoff = Math.min(intervalMs, retryMinMs * 2 ** Math.min(failures - 1, 20));
-    return Math.round(backoff * (0.8 + Math.random() * 0.4));
+    const jittered = Math.round(backoff * (0.8 + Math.random() * 0.4));
+    return typeof retryAfterMs === 'number'
+      ? Math.max(jittered, Math.min(retryAfterMs, MAX_RETRY_AFTER_MS))
+      : jittered;
   }
 
   function runOnce(): Promise<void> {

@@ -49,6 +49,25 @@ describe('poller', () => {
     expect(runs.map((t) => t - start)).toEqual([0, 10_000]);
   });
 
+  it("honours the server's Retry-After when it is longer than the backoff", async () => {
+    const runs: number[] = [];
+    const poller = createPoller({
+      name: 't',
+      intervalMs: 10_000,
+      retryMinMs: 1_000,
+      logger,
+      run: async () => {
+        runs.push(Date.now());
+        if (runs.length === 1) throw new AdvisorError('SOURCE_HTTP', '429', true, { retryAfterMs: 60_000 });
+      },
+    });
+    const start = Date.now();
+    poller.start();
+    await vi.advanceTimersByTimeAsync(61_000);
+    await poller.stop();
+    expect(runs.map((t) => t - start)).toEqual([0, 60_000]);
+  });
+
   it('stops scheduling after stop()', async () => {
     let count = 0;
     const poller = createPoller({
