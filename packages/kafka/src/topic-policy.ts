@@ -118,8 +118,8 @@ export function statusTopicFor(
   policy: TopicPolicy,
   autoTopics: ReadonlySet<string> = new Set(),
 ): StatusRoute {
-  const names = topicNames(policy.prefix);
-  if (partition === null) return { kind: 'default', topic: names.status, partition: null };
+  const defaultTopic = `${policy.prefix}status`; // = topicNames(prefix).status, without building its RegExp
+  if (partition === null) return { kind: 'default', topic: defaultTopic, partition: null };
   const invalid = partitionProblem(partition, policy);
   if (invalid) return { kind: 'rejected', partition, reason: invalid.problem, message: invalid.message };
   const topic = partitionTopicName(policy.prefix, partition);
@@ -132,7 +132,7 @@ export function statusTopicFor(
   else if (autoTopics.size < policy.maxAutoPartitions)
     return { kind: 'own', topic, partition, allowListed: false, newTopic: true };
   else reason = 'CAP';
-  if (policy.overflow === 'default') return { kind: 'overflow', topic: names.status, partition, reason };
+  if (policy.overflow === 'default') return { kind: 'overflow', topic: defaultTopic, partition, reason };
   return {
     kind: 'rejected',
     partition,

@@ -163,6 +163,8 @@ describe('statusTopicFor', () => {
   });
 
   it('honours a custom prefix', () => {
-    expect(statusTopicFor('prod', { ...policy, prefix: 'acme-' })).toMatchObject({ topic: 'acme-status.prod' });
+    expect(statusTopicFor('prod', { ...policy, prefix: 'acme-' })).toMatchObject({
+      topic: 'acme-status.prod',
+    });
   });
 });

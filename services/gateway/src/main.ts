@@ -1,0 +1,117 @@
+// Starts the gateway: config -> logger/metrics -> Kafka (topics, producer, releases view) -> HTTP.
+// Shutdown (SIGINT/SIGTERM): stop accepting and finish in-flight requests, then flush and disconnect the
+// producer, then the releases view and admin client (closers run in reverse registration order).
+import {
+  createKafkaClient,
+  createProducer,
+  createTopicAdmin,
+  standardTopicSpecs,
+  topicNames,
+} from '@opa-fleet/kafka';
+import { ConfigError, createLogger, createMetrics, createShutdown } from '@opa-fleet/runtime';
+import { buildApp } from './app';
+import { type GatewayConfig, loadGatewayConfig } from './config';
+import { createReleasesView } from './releases-view';
+import { createStatusTopics } from './status-topics';
+
+async function main(): Promise<void> {
+  const logger = createLogger('gateway');
+  let config: GatewayConfig;
+  try {
+    config = loadGatewayConfig();
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      logger.fatal({ issues: err.issues }, err.message);
+      process.exit(2);
+    }
+    throw err;
+  }
+  const registry = createMetrics('gateway');
+  const shutdown = createShutdown({ logger, timeoutMs: config.shutdownTimeoutMs });
+  shutdown.installSignalHandlers();
+
+  const names = topicNames(config.topicPrefix);
+  const kafka = createKafkaClient({ brokers: config.kafkaBrokers, clientId: config.kafkaClientId, logger });
+  const admin = createTopicAdmin({ kafka, logger });
+  shutdown.onShutdown('topic-admin', () => admin.disconnect());
+
+  const releases = createReleasesView({
+    brokers: config.kafkaBrokers,
+    kafka,
+    topic: names.releases,
+    logger,
+    createTopicIfMissing: config.createTopics,
+    replicationFactor: config.topicReplicationFactor,
+  });
+  shutdown.onShutdown('releases-view', () => releases.stop());
+
+  const producer = createProducer({
+    kafka,
+    logger,
+    registry,
+    lingerMs: config.producer.lingerMs,
+    maxBatchMessages: config.producer.maxBatchMessages,
+    maxPendingMessages: config.producer.maxPendingMessages,
+    sendTimeoutMs: config.producer.sendTimeoutMs,
+  });
+  shutdown.onShutdown('producer', () => producer.close(config.producer.sendTimeoutMs));
+
+  const statusTopics = createStatusTopics({
+    policy: config.topicPolicy,
+    admin: config.createTopics ? admin : null,
+    numPartitions: config.topicPartitions,
+    replicationFactor: config.topicReplicationFactor,
+  });
+  let topicsReady = !config.createTopics;
+
+  const app = buildApp({
+    config,
+    logger,
+    registry,
+    producer,
+    releases,
+    statusTopics,
+    readiness: { topics: () => topicsReady },
+  });
+  shutdown.onShutdown('http', () => app.close());
+
+  // Kafka may be down at start: the HTTP side comes up anyway (readyz says not ready, reports get 503)
+  // and each part keeps retrying until it is connected.
+  void producer.connect();
+  void retry('topics', async () => {
+    if (config.createTopics) {
+      await admin.ensureTopics(
+        standardTopicSpecs(names, {
+          partitions: config.topicPartitions,
+          replicationFactor: config.topicReplicationFactor,
+        }),
+      );
+      await statusTopics.init();
+    }
+    topicsReady = true;
+  });
+  void retry('releases-view', () => releases.start());
+
+  await app.listen({ port: config.port, host: config.host });
+  logger.info(
+    { port: config.port, host: config.host, gatewayId: config.gatewayId, prefix: config.topicPrefix },
+    'gateway listening',
+  );
+
+  async function retry(what: string, attempt: () => Promise<void>): Promise<void> {
+    for (let delay = 500; !shutdown.shuttingDown; delay = Math.min(delay * 2, 10_000)) {
+      try {
+        await attempt();
+        return;
+      } catch (err) {
+        logger.warn({ err, what, retryInMs: delay }, 'start-up step failed; retrying');
+        await new Promise((r) => setTimeout(r, delay).unref());
+      }
+    }
+  }
+}
+
+main().catch((err: unknown) => {
+  console.error('gateway failed to start', err);
+  process.exit(1);
+});

@@ -1,0 +1,54 @@
+// The gateway's metrics, registered on the process registry.
+import { Counter, Histogram, type Registry } from 'prom-client';
+
+export type GatewayMetrics = ReturnType<typeof createGatewayMetrics>;
+
+export function createGatewayMetrics(registry: Registry) {
+  const registers = [registry];
+  return {
+    requests: new Counter({
+      name: 'gateway_http_requests_total',
+      help: 'HTTP requests by route (pattern), method and status code',
+      labelNames: ['route', 'method', 'code'],
+      registers,
+    }),
+    duration: new Histogram({
+      name: 'gateway_http_request_duration_seconds',
+      help: 'Time from request start to response, by route',
+      labelNames: ['route'],
+      buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+      registers,
+    }),
+    produce: new Histogram({
+      name: 'gateway_produce_duration_seconds',
+      help: 'Time from handing a record to the producer until Kafka acknowledged it, by report kind',
+      labelNames: ['kind'],
+      buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+      registers,
+    }),
+    receivedBytes: new Counter({
+      name: 'gateway_received_bytes_total',
+      help: 'Request body bytes as received (compressed when gzip), by report kind',
+      labelNames: ['kind'],
+      registers,
+    }),
+    producedBytes: new Counter({
+      name: 'gateway_produced_bytes_total',
+      help: 'Avro record bytes acknowledged by Kafka, by report kind',
+      labelNames: ['kind'],
+      registers,
+    }),
+    accepted: new Counter({
+      name: 'gateway_reports_accepted_total',
+      help: 'Reports acknowledged by Kafka, by kind and partition route (default, own, overflow)',
+      labelNames: ['kind', 'route'],
+      registers,
+    }),
+    rejected: new Counter({
+      name: 'gateway_reports_rejected_total',
+      help: 'Requests answered with an error, by route and reason (the error code in the reply body)',
+      labelNames: ['route', 'reason'],
+      registers,
+    }),
+  };
+}

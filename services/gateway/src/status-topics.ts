@@ -1,0 +1,84 @@
+// Where a status report goes, with the topic policy applied and partition topics created on first use.
+// The pure decision is statusTopicFor (packages/kafka); this adds the state it needs: which partition topics
+// exist (seeded from the broker, so the cap holds across restarts) and the one-time creation of new ones.
+import {
+  partitionTopicName,
+  type StatusRoute,
+  statusTopicFor,
+  type TopicAdmin,
+  type TopicPolicy,
+} from '@opa-fleet/kafka';
+import { GatewayError } from './errors';
+
+export type AcceptedRoute = Exclude<StatusRoute, { kind: 'rejected' }>;
+
+export interface StatusTopics {
+  /** Learns the existing partition topics from the broker. */
+  init(): Promise<void>;
+  /** Throws GatewayError for a refused partition, KafkaError (-> 503) when a topic cannot be created. */
+  route(partition: string | null): Promise<AcceptedRoute>;
+  /** Partition topics counted against the cap. */
+  autoTopicCount(): number;
+}
+
+export interface StatusTopicsOptions {
+  policy: TopicPolicy;
+  /** null: never create topics (they are provisioned by operators). */
+  admin: Pick<TopicAdmin, 'ensureTopic' | 'listTopics'> | null;
+  numPartitions: number;
+  replicationFactor: number;
+}
+
+export function createStatusTopics(options: StatusTopicsOptions): StatusTopics {
+  const { policy, admin } = options;
+  const autoTopics = new Set<string>();
+  const allowListedTopics = new Set(policy.allow.map((p) => partitionTopicName(policy.prefix, p)));
+  const ready = new Set<string>();
+  const statusPrefix = `${policy.prefix}status.`;
+
+  async function ensure(topic: string): Promise<void> {
+    if (ready.has(topic) || !admin) return;
+    await admin.ensureTopic({
+      topic,
+      numPartitions: options.numPartitions,
+      replicationFactor: options.replicationFactor,
+    });
+    ready.add(topic);
+  }
+
+  return {
+    async init() {
+      if (!admin) return;
+      for (const topic of await admin.listTopics()) {
+        if (!topic.startsWith(statusPrefix)) continue;
+        ready.add(topic);
+        if (!allowListedTopics.has(topic)) autoTopics.add(topic);
+      }
+    },
+    async route(partition) {
+      const route = statusTopicFor(partition, policy, autoTopics);
+      switch (route.kind) {
+        case 'rejected':
+          throw rejection(route);
+        case 'own':
+          if (route.newTopic) autoTopics.add(route.topic); // reserve the slot before awaiting: concurrent requests see it
+          try {
+            await ensure(route.topic);
+          } catch (err) {
+            if (route.newTopic) autoTopics.delete(route.topic);
+            throw err;
+          }
+          return route;
+        default:
+          return route;
+      }
+    },
+    autoTopicCount: () => autoTopics.size,
+  };
+}
+
+function rejection(route: Extract<StatusRoute, { kind: 'rejected' }>): GatewayError {
+  if (route.reason === 'PATTERN') return new GatewayError('PARTITION_NOT_ALLOWED', route.message);
+  if (route.reason === 'CAP') return new GatewayError('PARTITION_LIMIT_REACHED', route.message);
+  return new GatewayError('INVALID_PARTITION', route.message);
+}

@@ -1,0 +1,87 @@
+// Builds the app with in-memory stand-ins for Kafka (unit tests of HTTP behaviour only; the real produce
+// path is covered by gateway.int.test.ts).
+import type { ReleaseInfo } from '@opa-fleet/contracts';
+import { KafkaError, type OutgoingMessage } from '@opa-fleet/kafka';
+import { createMetrics } from '@opa-fleet/runtime';
+import { pino } from 'pino';
+import { buildApp } from '../src/app';
+import { type GatewayConfig, loadGatewayConfig } from '../src/config';
+import { createStatusTopics } from '../src/status-topics';
+
+export const RELEASE: ReleaseInfo = {
+  channel: 'latest',
+  tag: 'v0.19.2',
+  release_notes: 'https://github.com/open-policy-agent/opa/releases/tag/v0.19.2',
+  download_base: 'https://openpolicyagent.org/downloads',
+  published_at: null,
+  source: 'file',
+  updated_at: 0,
+};
+
+export interface FakeProducer {
+  sent: OutgoingMessage[];
+  /** When set, send() rejects with it. */
+  failWith: KafkaError | null;
+  connected: boolean;
+  send(message: OutgoingMessage): Promise<void>;
+  isConnected(): boolean;
+}
+
+export function fakeProducer(): FakeProducer {
+  return {
+    sent: [],
+    failWith: null,
+    connected: true,
+    async send(message) {
+      if (this.failWith) throw this.failWith;
+      this.sent.push(message);
+    },
+    isConnected() {
+      return this.connected;
+    },
+  };
+}
+
+export function unavailable(): KafkaError {
+  return new KafkaError('KAFKA_UNAVAILABLE', 'not connected to Kafka', { retriable: true });
+}
+
+export async function buildTestApp(env: Record<string, string> = {}, release: ReleaseInfo | null = RELEASE) {
+  const config: GatewayConfig = loadGatewayConfig({
+    KAFKA_BROKERS: '127.0.0.1:1',
+    GATEWAY_ID: 'gw-test',
+    ...env,
+  });
+  const registry = createMetrics('gateway');
+  const producer = fakeProducer();
+  const created: string[] = [];
+  const statusTopics = createStatusTopics({
+    policy: config.topicPolicy,
+    admin: {
+      ensureTopic: async (spec) => {
+        created.push(spec.topic);
+      },
+      listTopics: async () => [],
+    },
+    numPartitions: 1,
+    replicationFactor: 1,
+  });
+  await statusTopics.init();
+  const app = buildApp({
+    config,
+    logger: pino({ level: 'silent' }),
+    registry,
+    producer,
+    releases: { latest: () => release, ready: () => true },
+    statusTopics,
+  });
+  await app.ready();
+  /** Current value of a metric series, e.g. metric('gateway_reports_rejected_total', { reason: 'X' }). */
+  const metric = async (name: string, labels: Record<string, string> = {}) => {
+    const found = await registry.getSingleMetric(name)?.get();
+    return (found?.values ?? [])
+      .filter((v) => Object.entries(labels).every(([k, val]) => String(v.labels[k]) === val))
+      .reduce((sum, v) => sum + v.value, 0);
+  };
+  return { app, config, producer, registry, created, metric };
+}
