@@ -1,4 +1,26 @@
+export {
+  type BatchConsumer,
+  type BatchConsumerObserver,
+  type BatchConsumerOptions,
+  type BatchConsumerStatus,
+  type BatchLimits,
+  type BatchSink,
+  createBatchConsumer,
+  DEFAULT_BATCH_LIMITS,
+  type FlushObservation,
+  type RetryPolicy,
+} from './batch-consumer';
 export { createKafkaClient, type KafkaClientOptions } from './client';
+export {
+  type ConsumedRecord,
+  createDeadLetterSink,
+  DEAD_LETTER_HEADERS,
+  type DeadLetter,
+  type DeadLetterSink,
+  deadLetterHeaders,
+  type RecordFailure,
+  recordFailure,
+} from './dead-letter';
 export { isKafkaError, KafkaError, type KafkaErrorCode } from './errors';
 export {
   type BatchingProducer,
