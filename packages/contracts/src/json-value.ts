@@ -61,6 +61,9 @@ export function tooMany(path: string, what: string, max: number): ContractError 
 
 const DIGITS = /^\d+$/;
 
+/** Largest integer avsc writes as an Avro long (it keeps 2^53 - 1 itself out of range). */
+const MAX_LONG = 2 ** 53 - 2;
+
 /**
  * A non-negative integer sent as a JSON number or a decimal string (OPA sends heap_usage_bytes and
  * protobuf-JSON int64 counts as strings); null when absent.
@@ -75,10 +78,10 @@ export function optionalCount(value: unknown, parent: string, key: string): numb
   } else {
     throw invalidType(childPath(parent, key), 'a non-negative integer (number or decimal string)', value);
   }
-  if (!Number.isSafeInteger(n) || n < 0) {
+  if (!Number.isInteger(n) || n < 0 || n > MAX_LONG) {
     throw new ContractError(
       'INVALID_VALUE',
-      `${String(value)} is not a non-negative integer below 2^53`,
+      `${String(value)} is not an integer in 0..2^53-2`,
       childPath(parent, key),
     );
   }

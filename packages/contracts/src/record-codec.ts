@@ -4,6 +4,7 @@
 // their schema is deployed) producers stay readable.
 
 import avro from 'avsc';
+import { boundedType } from './bounded-reads';
 import { parsingCanonicalForm } from './canonical-form';
 import { ContractError } from './contract-error';
 import { fingerprintBytes } from './crc64-avro';
@@ -62,7 +63,7 @@ export function createRecordCodec<T>(options: RecordCodecOptions): RecordCodec<T
   const readSchema = pick(options.readVersion ?? newest);
   const writeSchema = pick(options.writeVersion ?? newest);
 
-  const readerType = avro.Type.forSchema(readSchema.schema as avro.Schema);
+  const readerType = boundedType(readSchema.schema);
   const writerType =
     writeSchema === readSchema ? readerType : avro.Type.forSchema(writeSchema.schema as avro.Schema);
   const readerFingerprint = fingerprintBytes(parsingCanonicalForm(readSchema.schema));

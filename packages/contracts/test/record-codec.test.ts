@@ -1,3 +1,4 @@
+import avro from 'avsc';
 import { describe, expect, it } from 'vitest';
 import { readFixture } from '../../../test/support/fixtures';
 import {
@@ -73,6 +74,37 @@ describe('record codec', () => {
     expect(buf[unionAt]).toBe(0);
     buf[unionAt] = 0x0c; // branch 6 of a two-branch union
     expect(codeOf(() => releaseCodec.decode(buf))).toBe('CORRUPT_RECORD');
+  });
+
+  it('rejects a damaged huge block count quickly instead of looping past the end', () => {
+    const schema = {
+      type: 'record',
+      name: 'Box',
+      fields: [
+        {
+          name: 'items',
+          type: {
+            type: 'array',
+            items: { type: 'record', name: 'Item', fields: [{ name: 'x', type: 'string' }] },
+          },
+        },
+        { name: 'tags', type: { type: 'map', values: 'string' } },
+      ],
+    };
+    const codec = createRecordCodec<{ items: { x: string }[]; tags: Record<string, string> }>({
+      versions: [{ version: 1, schema }],
+    });
+    const valid = codec.encode({ items: [{ x: 'a' }], tags: { k: 'v' } });
+    expect(codec.decode(valid)).toEqual({ items: [{ x: 'a' }], tags: { k: 'v' } });
+    const hugeCount = avro.Type.forSchema('long').toBuffer(2 ** 30);
+    const started = Date.now();
+    expect(
+      codeOf(() => codec.decode(Buffer.concat([valid.subarray(0, 10), hugeCount, Buffer.alloc(4)]))),
+    ).toBe('CORRUPT_RECORD');
+    const mapAt = valid.length - 5; // map block: count 1, key "k", value "v", end 0
+    const damagedMap = Buffer.concat([valid.subarray(0, mapAt), hugeCount, Buffer.alloc(4)]);
+    expect(codeOf(() => codec.decode(damagedMap))).toBe('CORRUPT_RECORD');
+    expect(Date.now() - started).toBeLessThan(1000);
   });
 
   it('rejects a record that does not fit its schema as INVALID_VALUE, naming the field', () => {
