@@ -15,7 +15,7 @@ import {
   statusCodec,
   telemetryCodec,
 } from '@opa-fleet/contracts';
-import { type BatchingProducer, topicNames } from '@opa-fleet/kafka';
+import { type BatchingProducer, KafkaError, topicNames } from '@opa-fleet/kafka';
 import { latestReleaseReply } from '@opa-fleet/releases';
 import { checkReadiness, type Logger, type ReadinessChecks, type Registry } from '@opa-fleet/runtime';
 import Fastify, {
@@ -101,13 +101,17 @@ export function buildApp(deps: GatewayDeps): FastifyInstance {
   app.addHook('preClose', async () => {
     closing = true;
   });
+  // While closing, every answer ends its keep-alive connection, or server.close() would wait for the
+  // clients to hang up (in-flight requests were busy when idle connections were closed).
+  app.addHook('onSend', async (_request, reply) => {
+    if (closing) reply.header('connection', 'close');
+  });
 
   function sendError(err: unknown, request: FastifyRequest, reply: FastifyReply): FastifyReply {
     const http = toHttpError(err, config.retryAfterSeconds);
     if (!http.expected) request.log.error({ err }, 'request failed');
     metrics.rejected.inc({ route: routeOf(request), reason: http.body.code });
     if (http.body.code === 'METHOD_NOT_ALLOWED') reply.header('allow', 'POST');
-    if (closing) reply.header('connection', 'close');
     return reply.code(http.statusCode).headers(http.headers).send(http.body);
   }
 
@@ -122,6 +126,10 @@ export function buildApp(deps: GatewayDeps): FastifyInstance {
         'OVERLOADED',
         `more than ${config.maxInFlightRequests} requests in flight; retry later`,
       );
+    }
+    // Without a Kafka connection nothing can be acknowledged: answer at once, before reading the body.
+    if (!producer.isConnected()) {
+      throw new KafkaError('KAFKA_UNAVAILABLE', 'not connected to Kafka', { retriable: true });
     }
     inFlight += 1;
     reply.raw.once('close', () => {

@@ -61,6 +61,7 @@ async function main(): Promise<void> {
     admin: config.createTopics ? admin : null,
     numPartitions: config.topicPartitions,
     replicationFactor: config.topicReplicationFactor,
+    ensureTimeoutMs: config.producer.sendTimeoutMs,
   });
   let topicsReady = !config.createTopics;
 

@@ -2,6 +2,7 @@
 // The pure decision is statusTopicFor (packages/kafka); this adds the state it needs: which partition topics
 // exist (seeded from the broker, so the cap holds across restarts) and the one-time creation of new ones.
 import {
+  KafkaError,
   partitionTopicName,
   type StatusRoute,
   statusTopicFor,
@@ -27,6 +28,8 @@ export interface StatusTopicsOptions {
   admin: Pick<TopicAdmin, 'ensureTopic' | 'listTopics'> | null;
   numPartitions: number;
   replicationFactor: number;
+  /** A request waits at most this long for a new topic (then 503); creation goes on in the background. */
+  ensureTimeoutMs?: number;
 }
 
 export function createStatusTopics(options: StatusTopicsOptions): StatusTopics {
@@ -38,11 +41,26 @@ export function createStatusTopics(options: StatusTopicsOptions): StatusTopics {
 
   async function ensure(topic: string): Promise<void> {
     if (ready.has(topic) || !admin) return;
-    await admin.ensureTopic({
+    const created = admin.ensureTopic({
       topic,
       numPartitions: options.numPartitions,
       replicationFactor: options.replicationFactor,
     });
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(
+        () =>
+          reject(
+            new KafkaError('TOPIC_ADMIN_FAILED', `topic ${topic} not ready in time`, { retriable: true }),
+          ),
+        options.ensureTimeoutMs ?? 5000,
+      );
+    });
+    try {
+      await Promise.race([created, timeout]);
+    } finally {
+      clearTimeout(timer);
+    }
     ready.add(topic);
   }
 

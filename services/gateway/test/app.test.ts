@@ -354,6 +354,12 @@ describe('Kafka trouble and load shedding', () => {
     expect((await t.app.inject({ method: 'GET', url: '/healthz' })).statusCode).toBe(200);
   });
 
+  it('answers 503 KAFKA_UNAVAILABLE at once while the producer is not connected', async () => {
+    const t = await buildTestApp();
+    t.producer.connected = false;
+    await expectRejected(t, () => post(t, '/status', STATUS), 503, { code: 'KAFKA_UNAVAILABLE' });
+  });
+
   it('sheds load beyond MAX_IN_FLIGHT_REQUESTS with 503 OVERLOADED before reading the body', async () => {
     const t = await buildTestApp({ MAX_IN_FLIGHT_REQUESTS: '2' });
     let release!: () => void;
@@ -382,12 +388,12 @@ describe('operations', () => {
     const t = await buildTestApp();
     expect((await t.app.inject({ method: 'GET', url: '/healthz' })).json()).toEqual({ status: 'ok' });
     expect((await t.app.inject({ method: 'GET', url: '/readyz' })).statusCode).toBe(200);
+    await post(t, '/status', STATUS);
     t.producer.connected = false;
     const notReady = await t.app.inject({ method: 'GET', url: '/readyz' });
     expect(notReady.statusCode).toBe(503);
     expect(notReady.json()).toMatchObject({ ready: false, checks: { kafka: false, releases: true } });
 
-    await post(t, '/status', STATUS);
     const metrics = await t.app.inject({ method: 'GET', url: '/metrics' });
     expect(metrics.body).toContain('gateway_http_requests_total{route="/status",method="POST",code="200"');
     expect(metrics.body).toContain('gateway_http_request_duration_seconds_bucket');

@@ -1,0 +1,300 @@
+// The gateway as its own process (services/gateway/src/main.ts) against the real broker: every shared
+// fixture posted over HTTP lands on the right topic and decodes to what the normalizer makes of it;
+// /status and /status/ use the default topic, two partitions two topics; graceful shutdown loses nothing
+// it acknowledged; with Kafka unreachable it answers 503 + Retry-After quickly and stays healthy.
+import { type ChildProcess, spawn } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { request as httpRequest } from 'node:http';
+import { createServer } from 'node:net';
+import { fileURLToPath } from 'node:url';
+import {
+  normalizeStatus,
+  normalizeTelemetry,
+  type StatusReport,
+  statusCodec,
+  type TelemetryReport,
+  telemetryCodec,
+} from '@opa-fleet/contracts';
+import { createKafkaClient, topicNames } from '@opa-fleet/kafka';
+import type { Consumer } from 'kafkajs';
+import { pino } from 'pino';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { fixtureNames, readFixture, readFixtureText } from '../../../test/support/fixtures';
+
+const brokers = process.env.KAFKA_BROKERS ?? '';
+const repoRoot = fileURLToPath(new URL('../../../', import.meta.url));
+const logger = pino({ level: 'warn' });
+const UA = 'Open Policy Agent/v0.12.3 (linux, arm64)';
+const GATEWAY_ID = 'gw-int';
+
+interface Gateway {
+  url: string;
+  child: ChildProcess;
+  output: string[];
+  exit: Promise<number | null>;
+}
+
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as { port: number };
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
+}
+
+async function startGateway(env: Record<string, string>, waitReady = true): Promise<Gateway> {
+  const port = await freePort();
+  const child = spawn(process.execPath, ['--import', 'tsx', 'services/gateway/src/main.ts'], {
+    cwd: repoRoot,
+    env: { ...process.env, PORT: String(port), HOST: '127.0.0.1', GATEWAY_ID, LOG_LEVEL: 'warn', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const output: string[] = [];
+  child.stdout!.on('data', (d: Buffer) => output.push(d.toString()));
+  child.stderr!.on('data', (d: Buffer) => output.push(d.toString()));
+  const exit = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  const gateway = { url: `http://127.0.0.1:${port}`, child, output, exit };
+  const path = waitReady ? '/readyz' : '/healthz';
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    const ok = await fetch(gateway.url + path).then(
+      (r) => r.ok,
+      () => false,
+    );
+    if (ok) return gateway;
+    if (child.exitCode !== null || Date.now() > deadline) {
+      throw new Error(`gateway did not get ${path} 200:\n${output.join('')}`);
+    }
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+async function stopGateway(g: Gateway | undefined): Promise<number | null> {
+  if (!g) return null;
+  if (g.child.exitCode === null) g.child.kill('SIGTERM');
+  return g.exit;
+}
+
+const post = (g: Gateway, path: string, body: string, headers: Record<string, string> = {}) =>
+  fetch(g.url + path, {
+    method: 'POST',
+    body,
+    headers: { 'content-type': 'application/json', 'user-agent': UA, ...headers },
+  });
+
+type Seen = Map<string, { topic: string; key: string; value: Buffer }>;
+
+/** Reads `topics` from the beginning until every wanted event_id was seen (and `also` holds); event_id -> record. */
+async function collect(
+  topicsToRead: (string | RegExp)[],
+  wanted: Set<string>,
+  also: (seen: Seen) => boolean = () => true,
+  timeoutMs = 30_000,
+): Promise<Map<string, { topic: string; key: string; value: Buffer }>> {
+  const kafka = createKafkaClient({ brokers: brokers.split(','), clientId: 'gw-int-reader', logger });
+  const consumer: Consumer = kafka.consumer({ groupId: `gw-int-${randomUUID()}` });
+  const seen = new Map<string, { topic: string; key: string; value: Buffer }>();
+  await consumer.connect();
+  await consumer.subscribe({ topics: topicsToRead, fromBeginning: true });
+  try {
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(
+        () =>
+          reject(new Error(`saw ${[...wanted].filter((id) => seen.has(id)).length}/${wanted.size} records`)),
+        timeoutMs,
+      );
+      void consumer.run({
+        eachMessage: async ({ topic, message }) => {
+          const codec = topic.endsWith('.telemetry') ? telemetryCodec : statusCodec;
+          const record = codec.decode(message.value!) as { event_id: string };
+          seen.set(record.event_id, { topic, key: message.key!.toString(), value: message.value! });
+          if ([...wanted].every((id) => seen.has(id)) && also(seen)) {
+            clearTimeout(timer);
+            resolve();
+          }
+        },
+      });
+    });
+  } finally {
+    await consumer.disconnect();
+  }
+  return seen;
+}
+
+describe('gateway with real Kafka', () => {
+  const prefix = `it-gw-${randomUUID().slice(0, 8)}.`;
+  const names = topicNames(prefix);
+  let gateway: Gateway | undefined;
+
+  beforeAll(async () => {
+    expect(brokers).not.toBe('');
+    gateway = await startGateway({
+      KAFKA_BROKERS: brokers,
+      TOPIC_PREFIX: prefix,
+      STATUS_PARTITION_ALLOW: 'a/b',
+    });
+  });
+
+  afterAll(async () => {
+    await stopGateway(gateway);
+  });
+
+  it('lands every fixture on the right topic, decoding to the same content', async () => {
+    const g = gateway!;
+    const sent: {
+      eventId: string;
+      fixture: string;
+      path: string;
+      topic: string;
+      partition: string | null;
+    }[] = [];
+    const plan: [string, string, string | null][] = [
+      ['/status', names.status, null],
+      ['/status/', names.status, null],
+      ['/status/alpha', `${names.status}.alpha`, 'alpha'],
+      ['/status/beta', `${names.status}.beta`, 'beta'],
+      ['/status/a%2Fb', expect.stringMatching(/\.status\.a_b\.[0-9a-f]{12}$/) as unknown as string, 'a/b'],
+    ];
+    for (const fixture of fixtureNames().filter((n) => n.startsWith('status-'))) {
+      for (const [path, topic, partition] of plan) {
+        const response = await post(g, path, readFixtureText(fixture));
+        expect(response.status, `${fixture} -> ${path}`).toBe(200);
+        const { event_id } = (await response.json()) as { event_id: string };
+        sent.push({ eventId: event_id, fixture, path, topic, partition });
+      }
+    }
+    const version = await post(g, '/v1/version', readFixtureText('telemetry-request.json'));
+    expect(version.status).toBe(200);
+    expect(await version.json()).toEqual({}); // no release published under this prefix
+
+    const seen = await collect(
+      [names.telemetry, names.statusTopicPattern],
+      new Set(sent.map((s) => s.eventId)),
+      (records) => [...records.values()].some((r) => r.topic === names.telemetry),
+    );
+    for (const s of sent) {
+      const got = seen.get(s.eventId)!;
+      expect(got.topic, `${s.fixture} -> ${s.path}`).toEqual(s.topic);
+      const record = statusCodec.decode(got.value) as StatusReport;
+      const expected = normalizeStatus(readFixture(s.fixture), {
+        eventId: s.eventId,
+        receivedAt: record.received_at,
+        gatewayId: GATEWAY_ID,
+        userAgent: UA,
+        partition: s.partition,
+      });
+      expect(record).toEqual(expected);
+      expect(got.key).toBe(expected.labels.id);
+    }
+    const telemetry = [...seen.values()].filter((r) => r.topic === names.telemetry);
+    expect(telemetry).toHaveLength(1);
+    const record = telemetryCodec.decode(telemetry[0]!.value) as TelemetryReport;
+    expect(record).toEqual(
+      normalizeTelemetry(readFixture('telemetry-request.json'), {
+        eventId: record.event_id,
+        receivedAt: record.received_at,
+        gatewayId: GATEWAY_ID,
+        userAgent: UA,
+      }),
+    );
+    expect(record.client).toMatchObject({ os: 'linux', arch: 'arm64' });
+  });
+
+  it('refuses a literal /status/.. (sent unnormalized over HTTP) with 400 INVALID_PARTITION', async () => {
+    const url = new URL(gateway!.url);
+    const { status, body } = await new Promise<{ status: number; body: string }>((resolve, reject) => {
+      const req = httpRequest(
+        {
+          host: url.hostname,
+          port: url.port,
+          method: 'POST',
+          path: '/status/..',
+          headers: { 'content-type': 'application/json' },
+        },
+        (res) => {
+          let text = '';
+          res.on('data', (d) => {
+            text += d;
+          });
+          res.on('end', () => resolve({ status: res.statusCode!, body: text }));
+        },
+      );
+      req.on('error', reject);
+      req.end(readFixtureText('status-full.json'));
+    });
+    expect(status).toBe(400);
+    expect(JSON.parse(body)).toEqual({
+      code: 'INVALID_PARTITION',
+      message: 'partition name ".." is reserved',
+      path: null,
+    });
+  });
+
+  it('exposes the produce metrics after real acknowledgements', async () => {
+    const text = await (await fetch(`${gateway!.url}/metrics`)).text();
+    expect(text).toMatch(/kafka_produce_batch_seconds_count\{[^}]*outcome="ok"[^}]*\} [1-9]/);
+    expect(text).toMatch(
+      /gateway_reports_accepted_total\{kind="status",route="own",service="gateway"\} [1-9]/,
+    );
+  });
+
+  it('shuts down gracefully: in-flight requests are answered and what got 200 is in Kafka', async () => {
+    // A long linger keeps the records in the producer while the signal arrives.
+    const g = await startGateway({ KAFKA_BROKERS: brokers, TOPIC_PREFIX: prefix, PRODUCER_LINGER_MS: '400' });
+    const body = readFixtureText('status-full.json');
+    const inFlight = Array.from({ length: 40 }, () =>
+      post(g, '/status', body).then(
+        async (r) => ({
+          status: r.status,
+          eventId: r.ok ? ((await r.json()) as { event_id: string }).event_id : null,
+        }),
+        () => ({ status: 0, eventId: null }),
+      ),
+    );
+    await new Promise((r) => setTimeout(r, 150));
+    g.child.kill('SIGTERM');
+    const results = await Promise.all(inFlight);
+    expect(await g.exit, g.output.join('')).toBe(0);
+    expect(results.map((r) => r.status)).toEqual(results.map(() => 200));
+    const acknowledged = results.map((r) => r.eventId!);
+    const seen = await collect([names.status], new Set(acknowledged));
+    expect(acknowledged.every((id) => seen.has(id))).toBe(true);
+  });
+});
+
+describe('gateway with Kafka unreachable', () => {
+  let gateway: Gateway | undefined;
+
+  afterAll(async () => {
+    await stopGateway(gateway);
+  });
+
+  it('answers 503 + Retry-After within a bounded time and stays healthy', async () => {
+    const closedPort = await freePort(); // nothing listens there
+    gateway = await startGateway(
+      { KAFKA_BROKERS: `127.0.0.1:${closedPort}`, TOPIC_PREFIX: 'it-down.', RETRY_AFTER_SECONDS: '3' },
+      false,
+    );
+    expect((await fetch(`${gateway.url}/readyz`)).status).toBe(503);
+    for (const [path, body] of [
+      ['/status', readFixtureText('status-full.json')],
+      ['/status/prod', readFixtureText('status-full.json')],
+      ['/v1/version', readFixtureText('telemetry-request.json')],
+    ] as const) {
+      const started = Date.now();
+      const response = await post(gateway, path, body);
+      expect(Date.now() - started, path).toBeLessThan(2000);
+      expect(response.status, path).toBe(503);
+      expect(response.headers.get('retry-after')).toBe('3');
+      expect(await response.json()).toMatchObject({ code: 'KAFKA_UNAVAILABLE', path: null });
+    }
+    const burst = await Promise.all(
+      Array.from({ length: 50 }, () => post(gateway!, '/status', readFixtureText('status-full.json'))),
+    );
+    expect(burst.every((r) => r.status === 503)).toBe(true);
+    expect((await fetch(`${gateway.url}/healthz`)).status).toBe(200);
+    expect(gateway.child.exitCode).toBeNull();
+    expect(await stopGateway(gateway)).toBe(0);
+    gateway = undefined;
+  });
+});
