@@ -7,6 +7,8 @@ export {
   serverCodeOf,
 } from './clickhouse-error';
 export { type ClickHouseClient, type ClickHouseConfig, createClickHouseClient } from './client';
+export { type LoaderSettings, loaderEnvShape, loaderSettings } from './loader-config';
+export { createLoaderMetrics, type LoaderMetrics } from './loader-metrics';
 export {
   DEFAULT_REPLICA_NAME,
   DEFAULT_ZOOKEEPER_PATH,
@@ -24,4 +26,5 @@ export {
 } from './migrations';
 export { encodeRow, type TableSpec } from './row-encoder';
 export { TableBatch } from './table-batch';
+export { createTableBatchSink, type RowsByTable, type TableBatchSink } from './table-batch-sink';
 export { LOADER_TABLES, RELEASES_TABLE, STATUS_TABLE_SPECS, TELEMETRY_TABLE_SPECS } from './tables';

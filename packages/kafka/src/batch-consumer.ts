@@ -208,8 +208,16 @@ class KafkaBatchConsumer<B> implements BatchConsumer {
     consumer.on(consumer.events.CRASH, ({ payload }) => {
       this.log.error({ err: payload.error, restart: payload.restart }, 'kafkajs consumer crashed');
     });
-    await consumer.connect();
-    await consumer.subscribe({ topics: this.subscribed, fromBeginning: this.options.fromBeginning ?? true });
+    try {
+      await consumer.connect();
+      await consumer.subscribe({
+        topics: this.subscribed,
+        fromBeginning: this.options.fromBeginning ?? true,
+      });
+    } catch (err) {
+      await consumer.disconnect().catch(() => undefined);
+      throw err;
+    }
     this.consumer = consumer;
     this.assigned = null;
     await consumer.run({

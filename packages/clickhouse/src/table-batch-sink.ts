@@ -1,0 +1,32 @@
+// Adapts TableBatch + BatchWriter to the batch consumer's sink contract (structurally, so this
+// package does not depend on Kafka): `rowsOf` is the per-record pipeline (decode -> flatten) and
+// runs completely before anything is added, so a record that throws leaves the batch untouched.
+import type { BatchWriter } from './batch-writer';
+import type { TableSpec } from './row-encoder';
+import { TableBatch } from './table-batch';
+
+/** Rows of one record per table name (e.g. flatten's StatusRows). */
+export type RowsByTable<T> = { [K in keyof T]: readonly object[] };
+
+export interface TableBatchSink<R> {
+  createBatch(): TableBatch;
+  add(batch: TableBatch, record: R): void;
+  size(batch: TableBatch): { rows: number; bytes: number };
+  write(batch: TableBatch): Promise<void>;
+}
+
+export function createTableBatchSink<R, T extends RowsByTable<T>>(options: {
+  writer: BatchWriter;
+  specs: ReadonlyMap<string, TableSpec>;
+  rowsOf: (record: R) => T;
+}): TableBatchSink<R> {
+  return {
+    createBatch: () => new TableBatch(options.specs),
+    add(batch, record) {
+      const rows = options.rowsOf(record);
+      for (const table of Object.keys(rows) as (keyof T & string)[]) batch.add(table, rows[table]);
+    },
+    size: (batch) => ({ rows: batch.rows, bytes: batch.bytes }),
+    write: (batch) => options.writer.write(batch),
+  };
+}
