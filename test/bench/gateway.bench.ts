@@ -1,0 +1,185 @@
+// Gateway throughput against a bare node:http baseline, measured in the same run.
+//
+//   KAFKA_BROKERS=127.0.0.1:19092 npx tsx test/bench/gateway.bench.ts [--seconds 10] [--connections 50]
+//
+// Both servers run as their own processes on 127.0.0.1; this process is the load generator (autocannon).
+//   baseline: node:http that reads the body, JSON.parses it and replies 200 {}.
+//   gateway:  services/gateway/src/main.ts with the real idempotent producer (acks=all) to KAFKA_BROKERS.
+// Bodies: status-full.json (to /status) and telemetry-request.json (to /v1/version), each with the
+// User-Agent OPA sends. Prints req/s, p50/p99 latency, non-2xx answers and the server's peak RSS.
+import { type ChildProcess, spawn } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import autocannon from 'autocannon';
+import { readFixtureText } from '../support/fixtures';
+
+const { values } = parseArgs({
+  options: {
+    seconds: { type: 'string', default: '10' },
+    connections: { type: 'string', default: '50' },
+    warmup: { type: 'string', default: '2' },
+  },
+});
+const seconds = Number(values.seconds);
+const connections = Number(values.connections);
+const warmup = Number(values.warmup);
+const brokers = process.env.KAFKA_BROKERS;
+if (!brokers) {
+  console.error('set KAFKA_BROKERS (e.g. 127.0.0.1:19092)');
+  process.exit(2);
+}
+const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
+const UA = 'Open Policy Agent/v0.60.0 (linux, amd64)';
+
+const BASELINE = `
+const http = require('node:http');
+http.createServer((req, res) => {
+  const chunks = [];
+  req.on('data', (c) => chunks.push(c));
+  req.on('end', () => {
+    try { JSON.parse(Buffer.concat(chunks).toString('utf8')); } catch { res.writeHead(400).end(); return; }
+    res.writeHead(200, { 'content-type': 'application/json' }).end('{}');
+  });
+}).listen(Number(process.env.PORT), '127.0.0.1');
+`;
+
+interface Server {
+  name: string;
+  url: string;
+  child: ChildProcess;
+}
+
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as { port: number };
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
+}
+
+async function start(
+  name: string,
+  args: string[],
+  env: Record<string, string>,
+  readyPath: string,
+): Promise<Server> {
+  const port = await freePort();
+  const child = spawn(process.execPath, args, {
+    cwd: repoRoot,
+    env: { ...process.env, PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'warn', ...env },
+    stdio: ['ignore', 'inherit', 'inherit'],
+  });
+  const url = `http://127.0.0.1:${port}`;
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    const ok = await fetch(url + readyPath).then(
+      (r) => r.status < 500,
+      () => false,
+    );
+    if (ok) return { name, url, child };
+    if (child.exitCode !== null || Date.now() > deadline) throw new Error(`${name} did not start`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+async function stop(server: Server): Promise<void> {
+  if (server.child.exitCode !== null) return;
+  const exited = new Promise((r) => server.child.once('exit', r));
+  server.child.kill('SIGTERM');
+  await exited;
+}
+
+function rssMb(pid: number): number {
+  try {
+    const match = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return match ? Number(match[1]) / 1024 : 0;
+  } catch {
+    return 0;
+  }
+}
+
+interface Row {
+  server: string;
+  report: string;
+  rps: number;
+  p50: number;
+  p99: number;
+  non2xx: number;
+  errors: number;
+  rssMb: number;
+}
+
+async function load(
+  server: Server,
+  report: string,
+  path: string,
+  body: string,
+  duration: number,
+): Promise<Row> {
+  let peak = rssMb(server.child.pid!);
+  const sampler = setInterval(() => {
+    peak = Math.max(peak, rssMb(server.child.pid!));
+  }, 250);
+  const result = await autocannon({
+    url: server.url + path,
+    method: 'POST',
+    body,
+    headers: { 'content-type': 'application/json', 'user-agent': UA },
+    connections,
+    duration,
+  });
+  clearInterval(sampler);
+  return {
+    server: server.name,
+    report,
+    rps: result.requests.average,
+    p50: result.latency.p50,
+    p99: result.latency.p99,
+    non2xx: result.non2xx,
+    errors: result.errors + result.timeouts,
+    rssMb: peak,
+  };
+}
+
+const reports: [string, string, string][] = [
+  ['status', '/status', readFixtureText('status-full.json')],
+  ['version', '/v1/version', readFixtureText('telemetry-request.json')],
+];
+
+const rows: Row[] = [];
+const baseline = await start('node:http baseline', ['-e', BASELINE], {}, '/');
+for (const [report, path, body] of reports) {
+  await load(baseline, report, path, body, warmup);
+  rows.push(await load(baseline, report, path, body, seconds));
+}
+await stop(baseline);
+
+const gateway = await start(
+  'gateway + Kafka',
+  ['--import', 'tsx', 'services/gateway/src/main.ts'],
+  { KAFKA_BROKERS: brokers, TOPIC_PREFIX: `bench-gw-${randomUUID().slice(0, 8)}.`, TOPIC_PARTITIONS: '3' },
+  '/readyz',
+);
+for (const [report, path, body] of reports) {
+  await load(gateway, report, path, body, warmup);
+  rows.push(await load(gateway, report, path, body, seconds));
+}
+await stop(gateway);
+
+console.log(
+  `\nautocannon -c ${connections} -d ${seconds} on 127.0.0.1 (status body ${reports[0]![2].length} B, version body ${reports[1]![2].length} B)\n`,
+);
+console.log('server               report    req/s     p50 ms  p99 ms  non-2xx  errors  peak RSS MB');
+for (const r of rows) {
+  console.log(
+    `${r.server.padEnd(20)} ${r.report.padEnd(8)} ${r.rps.toFixed(0).padStart(7)}  ${String(r.p50).padStart(6)}  ${String(r.p99).padStart(6)}  ${String(r.non2xx).padStart(7)}  ${String(r.errors).padStart(6)}  ${r.rssMb.toFixed(0).padStart(11)}`,
+  );
+}
+for (const [report] of reports) {
+  const base = rows.find((r) => r.report === report && r.server.startsWith('node'))!;
+  const gw = rows.find((r) => r.report === report && r.server.startsWith('gateway'))!;
+  console.log(`${report}: gateway / baseline = ${((gw.rps / base.rps) * 100).toFixed(0)}% of req/s`);
+}
