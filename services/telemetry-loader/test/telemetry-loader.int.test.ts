@@ -1,0 +1,181 @@
+// The telemetry-loader on the real Kafka and ClickHouse: the telemetry fixture produced as an Avro
+// record ends as exactly its version_reports row, release records land in `releases`, a corrupt
+// record is dead-lettered, a redelivered report counts once.
+import { randomBytes } from 'node:crypto';
+import { createClickHouseClient } from '@opa-fleet/clickhouse';
+import { normalizeTelemetry, releaseCodec, type TelemetryReport, telemetryCodec } from '@opa-fleet/contracts';
+import { flattenTelemetry } from '@opa-fleet/flatten';
+import { createKafkaClient, DEAD_LETTER_HEADERS, topicNames } from '@opa-fleet/kafka';
+import { createMetrics } from '@opa-fleet/runtime';
+import type { Kafka, Producer } from 'kafkajs';
+import { pino } from 'pino';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { readFixture } from '../../../test/support/fixtures';
+import { buildTelemetryLoader, loadTelemetryLoaderConfig, type TelemetryLoader } from '../src';
+
+const run = randomBytes(4).toString('hex');
+const prefix = `it-tl-${run}.`;
+const names = topicNames(prefix);
+const database = `it_telemetry_loader_${run}`;
+const logger = pino({ level: process.env.LOG_LEVEL ?? 'silent' });
+const config = loadTelemetryLoaderConfig({
+  KAFKA_BROKERS: process.env.KAFKA_BROKERS,
+  CLICKHOUSE_URL: process.env.CLICKHOUSE_URL,
+  CLICKHOUSE_DATABASE: database,
+  TOPIC_PREFIX: prefix,
+  GROUP_ID: `it-tl-${run}`,
+  BATCH_MAX_WAIT_MS: '300',
+  PORT: '0',
+});
+const clickhouse = createClickHouseClient(config.clickhouse);
+const NOW = Math.floor(Date.now() / 1000) * 1_000_000;
+
+const report = (eventId: string, id: string, version: string): TelemetryReport => ({
+  ...normalizeTelemetry(readFixture('telemetry-request.json'), {
+    eventId,
+    receivedAt: NOW,
+    gatewayId: 'gw-it',
+    userAgent: 'Open Policy Agent/v0.12.3 (darwin, amd64)',
+  }),
+  id,
+  version,
+});
+
+const fixture = normalizeTelemetry(readFixture('telemetry-request.json'), {
+  eventId: `${run}-fixture`,
+  receivedAt: NOW,
+  gatewayId: 'gw-it',
+  userAgent: 'Open Policy Agent/v0.12.3 (darwin, amd64)',
+});
+
+let kafka: Kafka;
+let producer: Producer;
+let loader: TelemetryLoader;
+
+async function rows<T = Record<string, unknown>>(query: string): Promise<T[]> {
+  const result = await clickhouse.query({
+    query,
+    format: 'JSONEachRow',
+    clickhouse_settings: { output_format_json_quote_64bit_integers: 0 },
+  });
+  return result.json<T>();
+}
+
+async function until(check: () => Promise<boolean>, timeoutMs: number, what: string) {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+beforeAll(async () => {
+  kafka = createKafkaClient({ brokers: config.kafkaBrokers, clientId: `it-tl-${run}`, logger });
+  loader = buildTelemetryLoader({ config, logger, registry: createMetrics('telemetry-loader-it') });
+  await loader.start();
+  producer = kafka.producer({ idempotent: true });
+  await producer.connect();
+  await producer.send({
+    topic: names.telemetry,
+    acks: -1,
+    messages: [
+      // One key: one partition, in this order (the corrupt record at offset 1, between two good ones).
+      { key: 'k', value: telemetryCodec.encode(fixture) },
+      { key: 'k', value: Buffer.from([0xc3, 0x01, 1, 2, 3]) },
+      { key: 'k', value: telemetryCodec.encode(report(`${run}-b`, 'B', '0.19.2')) },
+      { key: 'k', value: telemetryCodec.encode(report(`${run}-b`, 'B', '0.19.2')) },
+    ],
+  });
+  await producer.send({
+    topic: names.releases,
+    acks: -1,
+    messages: [
+      {
+        key: 'latest',
+        value: releaseCodec.encode({
+          channel: 'latest',
+          tag: 'v0.19.2',
+          release_notes: 'https://github.com/open-policy-agent/opa/releases/tag/v0.19.2',
+          download_base: 'https://openpolicyagent.org/downloads',
+          published_at: null,
+          source: 'file',
+          updated_at: NOW,
+        }),
+      },
+    ],
+  });
+  await until(
+    async () =>
+      Number(
+        (await rows<{ n: number }>(`SELECT count() AS n FROM ${database}.version_reports FINAL`))[0]!.n,
+      ) >= 2,
+    60_000,
+    'version reports',
+  );
+  await until(async () => loader.consumer.status().pendingRecords === 0, 30_000, 'commit');
+});
+
+afterAll(async () => {
+  await loader?.stop();
+  await producer?.disconnect();
+  await clickhouse.command({ query: `DROP DATABASE IF EXISTS ${database}` });
+  await clickhouse.close();
+});
+
+describe('telemetry-loader on the real Kafka and ClickHouse', () => {
+  it('telemetry-request.json ends as exactly its version_reports row', async () => {
+    const stored = await rows(
+      `SELECT * FROM ${database}.version_reports FINAL WHERE event_id = '${run}-fixture'`,
+    );
+    const expected = flattenTelemetry(fixture);
+    expect(stored).toEqual([
+      {
+        ...expected,
+        received_at: new Date(expected.received_at * 1000).toISOString().slice(0, 19).replace('T', ' '),
+      },
+    ]);
+    expect(stored[0]).toMatchObject({
+      version: 'v0.12.3',
+      heap_usage_bytes: 596000,
+      os: 'darwin',
+      arch: 'amd64',
+    });
+  });
+
+  it('counts the redelivered report once and loads the release record', async () => {
+    const [r] = await rows<{ reports: number; instances: number }>(
+      `SELECT uniqExact(event_id) AS reports, uniqExact(instance_id) AS instances FROM ${database}.version_reports`,
+    );
+    expect(r).toEqual({ reports: 2, instances: 2 });
+    await until(
+      async () => (await rows(`SELECT tag FROM ${database}.releases FINAL`)).length === 1,
+      30_000,
+      'release row',
+    );
+    expect(await rows(`SELECT channel, tag, source FROM ${database}.releases FINAL`)).toEqual([
+      { channel: 'latest', tag: 'v0.19.2', source: 'file' },
+    ]);
+  });
+
+  it('dead-letters the corrupt record with its origin', async () => {
+    const consumer = kafka.consumer({ groupId: `it-tl-dlq-${run}` });
+    await consumer.connect();
+    await consumer.subscribe({ topic: names.deadLetter, fromBeginning: true });
+    const headers: Record<string, string>[] = [];
+    await consumer.run({
+      eachMessage: async ({ message }) => {
+        headers.push(
+          Object.fromEntries(Object.entries(message.headers ?? {}).map(([k, v]) => [k, String(v)])),
+        );
+      },
+    });
+    await until(async () => headers.length > 0, 30_000, 'dead letter');
+    await consumer.disconnect();
+    expect(headers).toHaveLength(1);
+    expect(headers[0]).toMatchObject({
+      [DEAD_LETTER_HEADERS.topic]: names.telemetry,
+      [DEAD_LETTER_HEADERS.offset]: '1',
+    });
+    expect(['CORRUPT_RECORD', 'UNKNOWN_SCHEMA']).toContain(headers[0]![DEAD_LETTER_HEADERS.errorCode]);
+  });
+});
