@@ -4,7 +4,7 @@
 // their schema is deployed) producers stay readable.
 
 import avro from 'avsc';
-import { boundedType } from './bounded-reads';
+import { createAvroType } from './avro-type';
 import { parsingCanonicalForm } from './canonical-form';
 import { ContractError } from './contract-error';
 import { fingerprintBytes } from './crc64-avro';
@@ -63,9 +63,8 @@ export function createRecordCodec<T>(options: RecordCodecOptions): RecordCodec<T
   const readSchema = pick(options.readVersion ?? newest);
   const writeSchema = pick(options.writeVersion ?? newest);
 
-  const readerType = boundedType(readSchema.schema);
-  const writerType =
-    writeSchema === readSchema ? readerType : avro.Type.forSchema(writeSchema.schema as avro.Schema);
+  const readerType = createAvroType(readSchema.schema);
+  const writerType = writeSchema === readSchema ? readerType : createAvroType(writeSchema.schema);
   const readerFingerprint = fingerprintBytes(parsingCanonicalForm(readSchema.schema));
   const writeHeader = Buffer.concat([
     Buffer.from([MAGIC_0, MAGIC_1]),

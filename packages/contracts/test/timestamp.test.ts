@@ -39,3 +39,27 @@ describe('parseTimestamp', () => {
     expect(parseTimestamp('1500-01-01T00:00:00Z')).toBe('out_of_range');
   });
 });
+
+describe('parseTimestamp on malformed input', () => {
+  it.each([
+    '2026-11-23T10:15:02.Z',
+    '2026-11-23T10:15:02.1234567890Z',
+    '2026-11-23T10:15:02',
+    '2026-11-23T10:15:02+0200',
+    '2026-11-23T10:15:02+02:00x',
+    '2026-11-23X10:15:02Z',
+    '2026/11/23T10:15:02Z',
+    '2026-11-23T10:60:02Z',
+    '2026-13-23T10:15:02Z',
+    '-026-11-23T10:15:02Z',
+    '2026-11-23T10:15:02.12a4Z',
+  ])('rejects %s', (text) => {
+    expect(parseTimestamp(text)).toBe('invalid');
+  });
+
+  it('accepts lower-case t and z and a space separator', () => {
+    const expected = Date.parse('2026-11-23T10:15:02Z') * 1000;
+    expect(parseTimestamp('2026-11-23t10:15:02z')).toBe(expected);
+    expect(parseTimestamp('2026-11-23 10:15:02Z')).toBe(expected);
+  });
+});
