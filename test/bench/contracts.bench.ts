@@ -199,7 +199,9 @@ function benchBody(label: string, text: string): { rows: Row[]; size: string } {
   for (const [, fn] of steps) rate(fn, ROUND_MS); // warm-up: let the JIT settle
   const rates: number[][] = steps.map(() => []);
   for (let round = 0; round < ROUNDS; round++) {
-    steps.forEach(([, fn], i) => rates[i]!.push(rate(fn, ROUND_MS)));
+    steps.forEach(([, fn], i) => {
+      rates[i]!.push(rate(fn, ROUND_MS));
+    });
   }
   const rows = steps.map(([step], i): Row => {
     const ops = median(rates[i]!);
