@@ -5,9 +5,8 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-/** Absolute path of the OPA fixtures directory (override with OPA_FIXTURES_DIR). */
-export const fixturesDir: string =
-  process.env.OPA_FIXTURES_DIR ?? fileURLToPath(new URL('../../../shared/fixtures/opa/', import.meta.url));
+/** Absolute path of the OPA fixtures directory: `<repo root>/../shared/fixtures/opa/`. */
+export const fixturesDir: string = fileURLToPath(new URL('../../../shared/fixtures/opa/', import.meta.url));
 
 /** The raw text of a fixture, e.g. `readFixtureText('status-full.json')`. */
 export function readFixtureText(name: string): string {
