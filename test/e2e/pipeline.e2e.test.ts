@@ -18,7 +18,11 @@ describe('pipeline end to end', () => {
 
   it('lands every accepted report of a simulated fleet in ClickHouse exactly once', async () => {
     const fleet = createFleet({ size: 40, seed: 42, partitions: ['', 'eu', 'us'], failingShare: 0.25 });
-    const schedule = createSchedule(fleet, seededRandom(43), { dayMs: 5_000, changeChance: 0.1, trace: true });
+    const schedule = createSchedule(fleet, seededRandom(43), {
+      dayMs: 5_000,
+      changeChance: 0.1,
+      trace: true,
+    });
     const summary = await runFleet(schedule, {
       target: new URL(harness.pipeline.gatewayUrl),
       rate: 150,
@@ -60,11 +64,16 @@ describe('pipeline end to end', () => {
     const ask = async () => {
       const response = await fetch(`${harness.pipeline.gatewayUrl}/v1/version`, {
         method: 'POST',
-        headers: { 'content-type': 'application/json', 'user-agent': 'Open Policy Agent/v1.4.2 (linux, arm64)' },
+        headers: {
+          'content-type': 'application/json',
+          'user-agent': 'Open Policy Agent/v1.4.2 (linux, arm64)',
+        },
         body: JSON.stringify({ id: 'e2e-release-check', version: 'v1.4.2', heap_usage_bytes: '1000' }),
       });
       expect(response.status).toBe(200);
-      return (await response.json()) as { latest?: { latest_release: string; download: string; opa_up_to_date: boolean } };
+      return (await response.json()) as {
+        latest?: { latest_release: string; download: string; opa_up_to_date: boolean };
+      };
     };
     expect((await ask()).latest).toMatchObject({ latest_release: 'v1.4.2', opa_up_to_date: true });
 

@@ -29,7 +29,10 @@ describe('stack scripts', () => {
   afterAll(() => new Promise<void>((resolve) => blocker.close(() => resolve())));
 
   it('refuses to start Kafka on a port that is taken, naming the port and the variable', () => {
-    const result = runScript('infra/kafka/kafka.sh', { KAFKA_PORT: String(takenPort), KAFKA_CONTROLLER_PORT: '0' });
+    const result = runScript('infra/kafka/kafka.sh', {
+      KAFKA_PORT: String(takenPort),
+      KAFKA_CONTROLLER_PORT: '0',
+    });
     expect(result.status).toBe(1);
     expect(result.stderr).toContain(`port ${takenPort} for the Kafka broker (KAFKA_PORT) is already in use`);
     expect(result.stderr).not.toMatch(/at .*\(.*:\d+:\d+\)/);
@@ -38,11 +41,15 @@ describe('stack scripts', () => {
   it('refuses to start ClickHouse on a port that is taken', () => {
     const result = runScript('infra/clickhouse/clickhouse.sh', { CLICKHOUSE_HTTP_PORT: String(takenPort) });
     expect(result.status).toBe(1);
-    expect(result.stderr).toContain(`port ${takenPort} for ClickHouse HTTP (CLICKHOUSE_HTTP_PORT) is already in use`);
+    expect(result.stderr).toContain(
+      `port ${takenPort} for ClickHouse HTTP (CLICKHOUSE_HTTP_PORT) is already in use`,
+    );
   });
 
   it('reports a clear error for an unknown component', () => {
-    const result = spawnSync('bash', [join(repoRoot, 'infra/bin/stack'), 'up', 'zookeeper'], { encoding: 'utf8' });
+    const result = spawnSync('bash', [join(repoRoot, 'infra/bin/stack'), 'up', 'zookeeper'], {
+      encoding: 'utf8',
+    });
     expect(result.status).toBe(1);
     expect(result.stderr).toContain("unknown component 'zookeeper'");
   });

@@ -1,10 +1,11 @@
 // Runs the real pipeline (every service as its own process) against the stack chosen by the global
 // setup, isolated by unique topic prefix, consumer groups and ClickHouse database, on free ports.
-import { createClient } from '@clickhouse/client';
+
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { createClient } from '@clickhouse/client';
 import { type Pipeline, type ServiceName, startPipeline } from '../../infra/start/pipeline';
 import { clickhouseUrl, kafkaBrokers, uniqueSuffix } from './stack';
 
@@ -17,7 +18,11 @@ export interface PipelineHarness {
   /** Rows of a query against the run's database (table names unqualified: the client's default database). */
   query<T = Record<string, unknown>>(sql: string): Promise<T[]>;
   /** Polls `sql` until `done(rows)` or the timeout; returns the last rows either way. */
-  waitFor<T = Record<string, unknown>>(sql: string, done: (rows: T[]) => boolean, timeoutMs?: number): Promise<T[]>;
+  waitFor<T = Record<string, unknown>>(
+    sql: string,
+    done: (rows: T[]) => boolean,
+    timeoutMs?: number,
+  ): Promise<T[]>;
   writeReleases(tags: string[]): void;
   close(): Promise<void>;
 }
@@ -44,7 +49,11 @@ function releasesJson(tags: string[]): string {
 }
 
 export async function startPipelineHarness(
-  options: { services?: ServiceName[]; env?: Partial<Record<ServiceName, Record<string, string>>>; releases?: string[] } = {},
+  options: {
+    services?: ServiceName[];
+    env?: Partial<Record<ServiceName, Record<string, string>>>;
+    releases?: string[];
+  } = {},
 ): Promise<PipelineHarness> {
   const id = uniqueSuffix();
   const database = `e2e_${id}`;

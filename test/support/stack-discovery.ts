@@ -21,7 +21,12 @@ const stackBin = `${repoRoot}infra/bin/stack`;
 function fromEnvironment(): StackAddresses | null {
   const { KAFKA_BROKERS, CLICKHOUSE_URL } = process.env;
   if (!KAFKA_BROKERS || !CLICKHOUSE_URL) return null;
-  return { kafkaBrokers: KAFKA_BROKERS, clickhouseUrl: CLICKHOUSE_URL, source: 'environment', stop: async () => {} };
+  return {
+    kafkaBrokers: KAFKA_BROKERS,
+    clickhouseUrl: CLICKHOUSE_URL,
+    source: 'environment',
+    stop: async () => {},
+  };
 }
 
 function dockerMayAnswer(): boolean {

@@ -3,13 +3,17 @@ import { randomBytes } from 'node:crypto';
 
 export function kafkaBrokers(): string[] {
   const value = process.env.KAFKA_BROKERS;
-  if (!value) throw new Error('KAFKA_BROKERS is not set: run integration tests through vitest (project "integration")');
+  if (!value)
+    throw new Error('KAFKA_BROKERS is not set: run integration tests through vitest (project "integration")');
   return value.split(',');
 }
 
 export function clickhouseUrl(): string {
   const value = process.env.CLICKHOUSE_URL;
-  if (!value) throw new Error('CLICKHOUSE_URL is not set: run integration tests through vitest (project "integration")');
+  if (!value)
+    throw new Error(
+      'CLICKHOUSE_URL is not set: run integration tests through vitest (project "integration")',
+    );
   return value;
 }
 
