@@ -3,7 +3,8 @@
 
 import type { ClientPlatform } from './types';
 
-const AGENT = /^\s*([^/()]+?)\/(\S+)(?:\s+\(([^,()]*),\s*([^,()]*)\))?/;
+// Anchored, no nested or overlapping quantifiers: linear in the header length.
+const AGENT = /^([^/()\s][^/()]*?)\/(\S+)(?:\s+\(([^,()]*),\s*([^,()]*)\))?/;
 
 /** What a User-Agent header says about the client; `maxLength` truncates the raw header kept. */
 export function parseUserAgent(header: string | undefined | null, maxLength = 4096): ClientPlatform {
@@ -11,7 +12,7 @@ export function parseUserAgent(header: string | undefined | null, maxLength = 40
     return { user_agent: null, agent: null, agent_version: null, os: null, arch: null };
   }
   const raw = header.length > maxLength ? header.slice(0, maxLength) : header;
-  const match = AGENT.exec(raw);
+  const match = AGENT.exec(raw.trimStart());
   if (!match) {
     return { user_agent: raw, agent: null, agent_version: null, os: null, arch: null };
   }
