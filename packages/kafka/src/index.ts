@@ -12,6 +12,11 @@ export {
 } from './batch-consumer';
 export { createKafkaClient, type KafkaClientOptions } from './client';
 export {
+  type CompactedTopicView,
+  type CompactedTopicViewOptions,
+  createCompactedTopicView,
+} from './compacted-topic-view';
+export {
   type ConsumedRecord,
   createDeadLetterSink,
   DEAD_LETTER_HEADERS,
