@@ -2,8 +2,9 @@
 //
 // Why a layer over kafkajs: kafkajs sends one produce request per send() call, and its idempotent producer
 // serializes requests per broker, so one record per HTTP request caps throughput at one round-trip each.
-// Here callers enqueue; a batch leaves after `lingerMs` or at `maxBatchMessages`, and while one batch is in
-// flight the next one fills up (the same natural batching librdkafka does). Each caller's promise settles
+// Here callers enqueue; a batch leaves after `lingerMs` or at `maxBatchMessages` on a free lane (one kafkajs
+// producer each, `concurrency` of them), and while every lane is busy the next batch fills up (the same
+// natural batching librdkafka does). Each caller's promise settles
 // with ITS batch's acknowledgement (acks=all), so the gateway still replies only after Kafka has the record.
 //
 // Memory is bounded: queued + in-flight messages/bytes are capped and overflow is rejected at once with a
@@ -51,6 +52,14 @@ export interface ProducerOptions {
   reconnectMs?: number;
   /** kafkajs retries per batch (bounded on purpose, see above). Default 8. */
   retries?: number;
+  /**
+   * Batches in flight at once, each on its own kafkajs producer (kafkajs serializes an idempotent
+   * producer's requests per broker, so one producer means one round trip at a time). Default 1: on the
+   * 2-core development machine more lanes did not raise throughput (CPU-bound) and one lane keeps per-key order.
+   * Records of one key may be reordered between concurrent batches; the gateway never has two
+   * unacknowledged reports of one instance in flight in practice (OPA waits for each answer).
+   */
+  concurrency?: number;
 }
 
 export interface ProducerStats {
@@ -59,7 +68,18 @@ export interface ProducerStats {
   queuedMessages: number;
   pendingMessages: number;
   pendingBytes: number;
-  inFlightBatch: number;
+  inFlightBatches: number;
+  inFlightMessages: number;
+}
+
+/** One kafkajs idempotent producer (own connection, own producer id) sending one batch at a time. */
+interface Lane {
+  index: number;
+  producer: KafkaJsProducer;
+  connected: boolean;
+  connecting: Promise<void> | null;
+  reconnectTimer: NodeJS.Timeout | undefined;
+  batch: Batch | null;
 }
 
 export interface BatchingProducer {
@@ -86,7 +106,6 @@ interface Pending {
 
 interface Batch {
   items: Pending[];
-  bytes: number;
   startedAt: number;
   /** Its callers were answered with PRODUCE_TIMEOUT; kafkajs still owns it. */
   timedOut: boolean;
@@ -103,6 +122,7 @@ export function createProducer(options: ProducerOptions): BatchingProducer {
     sendTimeoutMs = 5000,
     reconnectMs = 1000,
     retries = 8,
+    concurrency = 1,
   } = options;
   const log = options.logger.child({ component: 'producer' });
   const metrics = options.registry ? producerMetrics(options.registry) : null;
@@ -110,78 +130,94 @@ export function createProducer(options: ProducerOptions): BatchingProducer {
   const newKafkaProducer = (): KafkaJsProducer =>
     kafka.producer({
       idempotent: true,
-      // Idempotence needs ordered requests per connection; batches are sent one at a time anyway.
+      // Idempotence needs ordered requests per connection; each lane sends one batch at a time anyway.
       maxInFlightRequests: 1,
       allowAutoTopicCreation: false,
       createPartitioner: Partitioners.DefaultPartitioner,
       retry: { retries, initialRetryTime: 100, maxRetryTime: 2000 },
     });
 
-  let producer = newKafkaProducer();
-  let connected = false;
-  let connecting: Promise<void> | null = null;
+  const lanes: Lane[] = Array.from({ length: Math.max(1, concurrency) }, (_, index) => ({
+    index,
+    producer: newKafkaProducer(),
+    connected: false,
+    connecting: null,
+    reconnectTimer: undefined,
+    batch: null,
+  }));
   let closing = false;
-  let reconnectTimer: NodeJS.Timeout | undefined;
   let lingerTimer: NodeJS.Timeout | undefined;
   let sweepTimer: NodeJS.Timeout | undefined;
   let queue: Pending[] = [];
-  let inFlight: Batch | null = null;
   let pendingMessages = 0;
   let pendingBytes = 0;
   let idleWaiters: (() => void)[] = [];
 
+  const anyConnected = () => lanes.some((lane) => lane.connected);
+  const busy = () => lanes.some((lane) => lane.batch !== null);
+  const freeLane = () => lanes.find((lane) => lane.connected && lane.batch === null);
+
   function connect(): Promise<void> {
-    if (connected) return Promise.resolve();
-    if (connecting) return connecting;
-    connecting = new Promise<void>((resolve, reject) => {
+    return Promise.all(lanes.map(connectLane)).then(() => undefined);
+  }
+
+  function connectLane(lane: Lane): Promise<void> {
+    if (lane.connected) return Promise.resolve();
+    if (lane.connecting) return lane.connecting;
+    lane.connecting = new Promise<void>((resolve, reject) => {
       const attempt = () => {
         if (closing) {
+          lane.connecting = null;
           reject(
             new KafkaError('PRODUCER_CLOSED', 'producer closed before it connected', { retriable: false }),
           );
           return;
         }
-        producer.connect().then(
+        const current = lane.producer;
+        current.connect().then(
           () => {
-            connected = true;
-            connecting = null;
-            metrics?.connected.set(1);
-            log.info('producer connected');
+            if (current !== lane.producer) return attempt(); // replaced meanwhile
+            lane.connected = true;
+            lane.connecting = null;
+            metrics?.connected.set(lanes.filter((l) => l.connected).length);
+            log.info({ lane: lane.index }, 'producer connected');
             resolve();
             dispatchSoon();
           },
           (err: unknown) => {
-            log.warn({ err: errorSummary(err) }, 'producer cannot connect; retrying');
-            reconnectTimer = setTimeout(attempt, reconnectMs);
+            log.warn({ err: errorSummary(err), lane: lane.index }, 'producer cannot connect; retrying');
+            lane.reconnectTimer = setTimeout(attempt, reconnectMs);
           },
         );
       };
       attempt();
     });
-    return connecting;
+    return lane.connecting;
   }
 
-  /** After a failed batch: a fresh producer id, so no sequence number is ever reused (see header). */
-  function resetProducer(): void {
+  /** After a failed batch: a fresh producer id for that lane, so no sequence number is reused (see header). */
+  function resetLane(lane: Lane): void {
     if (closing) return;
-    connected = false;
-    metrics?.connected.set(0);
-    const old = producer;
-    producer = newKafkaProducer();
+    lane.connected = false;
+    metrics?.connected.set(lanes.filter((l) => l.connected).length);
+    const old = lane.producer;
+    lane.producer = newKafkaProducer();
     old
       .disconnect()
       .catch((err: unknown) => log.debug({ err: errorSummary(err) }, 'old producer disconnect failed'));
-    connect().catch(() => {});
+    connectLane(lane).catch(() => {});
   }
 
   function stalled(now: number): boolean {
-    return inFlight !== null && (inFlight.timedOut || now - inFlight.startedAt > sendTimeoutMs);
+    return lanes.some(
+      ({ batch }) => batch !== null && (batch.timedOut || now - batch.startedAt > sendTimeoutMs),
+    );
   }
 
   function send(message: OutgoingMessage): Promise<void> {
     const now = Date.now();
     if (closing) return reject('PRODUCER_CLOSED', 'producer is closing', false);
-    if (!connected) return reject('KAFKA_UNAVAILABLE', 'not connected to Kafka', true);
+    if (!anyConnected()) return reject('KAFKA_UNAVAILABLE', 'not connected to Kafka', true);
     if (stalled(now)) return reject('KAFKA_UNAVAILABLE', 'Kafka is not acknowledging in time', true);
     const bytes = message.value.length + (message.key?.length ?? 0);
     if (pendingMessages + 1 > maxPendingMessages || pendingBytes + bytes > maxPendingBytes) {
@@ -192,8 +228,8 @@ export function createProducer(options: ProducerOptions): BatchingProducer {
       pendingMessages += 1;
       pendingBytes += bytes;
       metrics?.pending.set(pendingMessages);
-      if (inFlight) {
-        ensureSweep();
+      if (!freeLane()) {
+        ensureSweep(); // all lanes busy: the batch fills until one is free
         return;
       }
       if (queue.length >= maxBatchMessages) dispatch();
@@ -211,17 +247,24 @@ export function createProducer(options: ProducerOptions): BatchingProducer {
   }
 
   function dispatchSoon(): void {
-    if (queue.length > 0 && !inFlight && !lingerTimer) lingerTimer = setTimeout(dispatch, 0);
+    if (queue.length > 0 && freeLane() && !lingerTimer) lingerTimer = setTimeout(dispatch, 0);
   }
 
   function dispatch(): void {
     clearTimeout(lingerTimer);
     lingerTimer = undefined;
-    if (inFlight || queue.length === 0) return;
-    if (!connected) {
-      ensureSweep(); // queued callers still time out while reconnecting
-      return;
+    while (queue.length > 0) {
+      const lane = freeLane();
+      if (!lane) {
+        ensureSweep(); // queued callers still time out while every lane is busy or reconnecting
+        return;
+      }
+      const items = takeBatch();
+      if (items.length > 0) sendBatch(lane, items);
     }
+  }
+
+  function takeBatch(): Pending[] {
     const items: Pending[] = [];
     let bytes = 0;
     let taken = 0;
@@ -233,12 +276,12 @@ export function createProducer(options: ProducerOptions): BatchingProducer {
       bytes += p.bytes;
     }
     queue = queue.slice(taken);
-    if (items.length === 0) {
-      dispatchSoon();
-      return;
-    }
-    const batch: Batch = { items, bytes, startedAt: Date.now(), timedOut: false };
-    inFlight = batch;
+    return items;
+  }
+
+  function sendBatch(lane: Lane, items: Pending[]): void {
+    const batch: Batch = { items, startedAt: Date.now(), timedOut: false };
+    lane.batch = batch;
     const deadline = items[0]!.enqueuedAt + sendTimeoutMs - batch.startedAt;
     const timer = setTimeout(
       () => {
@@ -250,7 +293,7 @@ export function createProducer(options: ProducerOptions): BatchingProducer {
     const stopTimer = metrics?.batchSeconds.startTimer();
     metrics?.batchMessages.observe(items.length);
 
-    producer
+    lane.producer
       .sendBatch({ topicMessages: byTopic(items), acks: -1, timeout: Math.max(sendTimeoutMs, 1000) })
       .then(
         () => {
@@ -260,15 +303,18 @@ export function createProducer(options: ProducerOptions): BatchingProducer {
         (err: unknown) => {
           stopTimer?.({ outcome: 'error' });
           const error = toKafkaError(err);
-          log.warn({ err: errorSummary(err), code: error.code, messages: items.length }, 'batch failed');
+          log.warn(
+            { err: errorSummary(err), code: error.code, messages: items.length, lane: lane.index },
+            'batch failed',
+          );
           for (const p of items) settle(p, error);
-          resetProducer();
+          resetLane(lane);
         },
       )
       .finally(() => {
         clearTimeout(timer);
         for (const p of items) release(p);
-        inFlight = null;
+        lane.batch = null;
         if (queue.length > 0) dispatch();
         else notifyIdle();
       });
@@ -300,12 +346,12 @@ export function createProducer(options: ProducerOptions): BatchingProducer {
     for (const p of items) settle(p, error);
   }
 
-  /** While a batch is in flight, queued callers past their deadline are answered (and their slot freed). */
+  /** While callers wait in the queue, those past their deadline are answered (and their slot freed). */
   function ensureSweep(): void {
     if (sweepTimer) return;
     sweepTimer = setInterval(
       () => {
-        if ((!inFlight && queue.length === 0) || closing) {
+        if ((!busy() && queue.length === 0) || closing) {
           clearInterval(sweepTimer);
           sweepTimer = undefined;
           return;
@@ -327,15 +373,15 @@ export function createProducer(options: ProducerOptions): BatchingProducer {
   }
 
   function notifyIdle(): void {
-    if (inFlight || queue.length > 0) return;
+    if (busy() || queue.length > 0) return;
     const waiters = idleWaiters;
     idleWaiters = [];
     for (const w of waiters) w();
   }
 
   function flush(): Promise<void> {
-    if (!inFlight && queue.length === 0) return Promise.resolve();
-    if (!connected) {
+    if (!busy() && queue.length === 0) return Promise.resolve();
+    if (!anyConnected()) {
       // Nothing can leave: answer the queued callers instead of waiting forever.
       const error = new KafkaError('KAFKA_UNAVAILABLE', 'not connected to Kafka', { retriable: true });
       for (const p of queue) {
@@ -343,7 +389,7 @@ export function createProducer(options: ProducerOptions): BatchingProducer {
         release(p);
       }
       queue = [];
-      if (!inFlight) return Promise.resolve();
+      if (!busy()) return Promise.resolve();
     }
     dispatch();
     return new Promise((resolve) => idleWaiters.push(resolve));
@@ -354,7 +400,7 @@ export function createProducer(options: ProducerOptions): BatchingProducer {
     let timer: NodeJS.Timeout | undefined;
     const flushed = flush();
     closing = true;
-    clearTimeout(reconnectTimer);
+    for (const lane of lanes) clearTimeout(lane.reconnectTimer);
     await Promise.race([
       flushed,
       new Promise<void>((r) => {
@@ -366,12 +412,16 @@ export function createProducer(options: ProducerOptions): BatchingProducer {
     const error = new KafkaError('PRODUCER_CLOSED', 'producer closed before Kafka acknowledged', {
       retriable: true,
     });
-    for (const p of [...queue, ...(inFlight?.items ?? [])]) settle(p, error);
-    connected = false;
+    for (const p of [...queue, ...lanes.flatMap((lane) => lane.batch?.items ?? [])]) settle(p, error);
+    for (const lane of lanes) lane.connected = false;
     metrics?.connected.set(0);
-    await producer
-      .disconnect()
-      .catch((err: unknown) => log.warn({ err: errorSummary(err) }, 'disconnect failed'));
+    await Promise.all(
+      lanes.map((lane) =>
+        lane.producer
+          .disconnect()
+          .catch((err: unknown) => log.warn({ err: errorSummary(err) }, 'disconnect failed')),
+      ),
+    );
   }
 
   return {
@@ -379,14 +429,15 @@ export function createProducer(options: ProducerOptions): BatchingProducer {
     send,
     flush,
     close,
-    isConnected: () => connected && !closing,
+    isConnected: () => anyConnected() && !closing,
     stats: () => ({
-      connected,
+      connected: anyConnected(),
       stalled: stalled(Date.now()),
       queuedMessages: queue.length,
       pendingMessages,
       pendingBytes,
-      inFlightBatch: inFlight?.items.length ?? 0,
+      inFlightBatches: lanes.filter((lane) => lane.batch !== null).length,
+      inFlightMessages: lanes.reduce((n, lane) => n + (lane.batch?.items.length ?? 0), 0),
     }),
   };
 }

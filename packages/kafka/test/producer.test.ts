@@ -84,6 +84,35 @@ describe('createProducer', () => {
     ]);
   });
 
+  it('keeps up to `concurrency` batches in flight, each on its own kafkajs producer', async () => {
+    const { kafka, fake } = fakeKafka();
+    const gates: (() => void)[] = [];
+    fake.gate = () =>
+      new Promise<void>((r) => {
+        gates.push(r);
+      });
+    producer = createProducer({ kafka, logger, lingerMs: 1, concurrency: 2 });
+    await producer.connect();
+    expect(fake.options).toHaveLength(2);
+    const first = producer.send(msg(1));
+    await new Promise((r) => setTimeout(r, 10));
+    const second = producer.send(msg(2));
+    await new Promise((r) => setTimeout(r, 10));
+    const third = Array.from({ length: 5 }, (_, i) => producer!.send(msg(i + 3)));
+    await new Promise((r) => setTimeout(r, 10));
+    expect(fake.batches).toHaveLength(2); // two lanes busy; the rest waits
+    expect(producer.stats()).toMatchObject({ inFlightBatches: 2, queuedMessages: 5 });
+    gates[0]!();
+    await first;
+    await new Promise((r) => setTimeout(r, 10));
+    expect(fake.batches).toHaveLength(3);
+    expect(count(fake.batches.slice(2))).toBe(5);
+    for (const g of gates.slice(1)) g();
+    await new Promise((r) => setTimeout(r, 10));
+    for (const g of gates.slice(1)) g();
+    await Promise.all([second, ...third]);
+  });
+
   it('sends at maxBatchMessages without waiting for the linger time', async () => {
     const { kafka, fake } = fakeKafka();
     producer = createProducer({ kafka, logger, lingerMs: 10_000, maxBatchMessages: 3 });
@@ -102,7 +131,7 @@ describe('createProducer', () => {
     });
     let calls = 0;
     fake.gate = () => (calls++ === 0 ? firstGate : Promise.resolve());
-    producer = createProducer({ kafka, logger, lingerMs: 1 });
+    producer = createProducer({ kafka, logger, lingerMs: 1, concurrency: 1 });
     await producer.connect();
     const first = producer.send(msg(0));
     await new Promise((r) => setTimeout(r, 20));
@@ -200,7 +229,7 @@ describe('createProducer', () => {
       name: 'KafkaJSProtocolError',
       retriable: false,
     });
-    producer = createProducer({ kafka, logger });
+    producer = createProducer({ kafka, logger, concurrency: 1 });
     await producer.connect();
     expect(await producer.send(msg(1)).catch((e: unknown) => e)).toMatchObject({
       code: 'PRODUCE_FAILED',

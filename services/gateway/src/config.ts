@@ -52,6 +52,7 @@ export const gatewayEnvSchema = z
     PRODUCER_MAX_BATCH: positiveInt(500),
     PRODUCER_MAX_PENDING: positiveInt(10_000),
     PRODUCER_SEND_TIMEOUT_MS: positiveInt(5000),
+    PRODUCER_CONCURRENCY: z.coerce.number().int().min(1).max(16).default(1),
     MAX_IN_FLIGHT_REQUESTS: positiveInt(5000),
     RETRY_AFTER_SECONDS: positiveInt(5),
     RELEASES_CHANNEL: z.string().default('latest'),
@@ -88,7 +89,13 @@ export interface GatewayConfig {
   bodyLimitBytes: number;
   /** Empty: /status is open. */
   authTokens: string[];
-  producer: { lingerMs: number; maxBatchMessages: number; maxPendingMessages: number; sendTimeoutMs: number };
+  producer: {
+    lingerMs: number;
+    maxBatchMessages: number;
+    maxPendingMessages: number;
+    sendTimeoutMs: number;
+    concurrency: number;
+  };
   maxInFlightRequests: number;
   retryAfterSeconds: number;
   releasesChannel: string;
@@ -130,6 +137,7 @@ export function loadGatewayConfig(env: Record<string, string | undefined> = proc
       maxBatchMessages: e.PRODUCER_MAX_BATCH,
       maxPendingMessages: e.PRODUCER_MAX_PENDING,
       sendTimeoutMs: e.PRODUCER_SEND_TIMEOUT_MS,
+      concurrency: e.PRODUCER_CONCURRENCY,
     },
     maxInFlightRequests: e.MAX_IN_FLIGHT_REQUESTS,
     retryAfterSeconds: e.RETRY_AFTER_SECONDS,

@@ -53,6 +53,7 @@ async function main(): Promise<void> {
     maxBatchMessages: config.producer.maxBatchMessages,
     maxPendingMessages: config.producer.maxPendingMessages,
     sendTimeoutMs: config.producer.sendTimeoutMs,
+    concurrency: config.producer.concurrency,
   });
   shutdown.onShutdown('producer', () => producer.close(config.producer.sendTimeoutMs));
 
