@@ -24,7 +24,13 @@ export {
   runMigrations,
   templateContext,
 } from './migrations';
-export { encodeRow, type TableSpec } from './row-encoder';
+export { encodeRow, jsonNumber, type TableSpec } from './row-encoder';
 export { TableBatch } from './table-batch';
 export { createTableBatchSink, type RowsByTable, type TableBatchSink } from './table-batch-sink';
-export { LOADER_TABLES, RELEASES_TABLE, STATUS_TABLE_SPECS, TELEMETRY_TABLE_SPECS } from './tables';
+export {
+  createSampleRowEncoder,
+  LOADER_TABLES,
+  RELEASES_TABLE,
+  STATUS_TABLE_SPECS,
+  TELEMETRY_TABLE_SPECS,
+} from './tables';

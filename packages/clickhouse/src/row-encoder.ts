@@ -7,6 +7,8 @@ export interface TableSpec {
   name: string;
   /** Float64 columns (scalar or array) that may hold NaN or ±Infinity. */
   floatColumns?: readonly string[];
+  /** A hand-written encoder for a hot table (one JSONEachRow line, with its newline). */
+  encode?: (row: object) => string;
 }
 
 const NAN = '\u0000NaN';
@@ -21,6 +23,12 @@ export function encodeRow(row: object, floatColumns: readonly string[] = []): st
     }
   }
   return `${JSON.stringify(row)}\n`;
+}
+
+/** A JSON number token, with ClickHouse's bare tokens for NaN and ±Infinity. */
+export function jsonNumber(value: number): string {
+  if (Number.isFinite(value)) return String(value);
+  return Number.isNaN(value) ? 'NaN' : value > 0 ? 'inf' : '-inf';
 }
 
 function finite(value: unknown): boolean {

@@ -23,8 +23,9 @@ export class TableBatch {
       chunk = { spec, lines: [], bytes: 0 };
       this.tables.set(table, chunk);
     }
+    const { encode, floatColumns } = chunk.spec;
     for (const row of rows) {
-      const line = encodeRow(row, chunk.spec.floatColumns);
+      const line = encode ? encode(row) : encodeRow(row, floatColumns);
       chunk.lines.push(line);
       // Rows are mostly ASCII; string length is a close, cheap estimate of the UTF-8 size.
       chunk.bytes += line.length;

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import {
   bindQueryParams,
   ClickHouseStoreError,
+  createSampleRowEncoder,
   encodeRow,
   isRetriable,
   serverCodeOf,
@@ -68,5 +69,42 @@ describe('bindQueryParams', () => {
 
   it('fails on a missing parameter', () => {
     expect(() => bindQueryParams('{x:String}', {})).toThrow(ClickHouseStoreError);
+  });
+});
+
+describe('createSampleRowEncoder', () => {
+  const row = (over: object = {}) => ({
+    event_id: 'e"1',
+    seq: 0,
+    received_at: 1_795_500_000,
+    received_at_us: 1_795_500_000_123_456,
+    instance_id: 'i',
+    partition: 'p\n',
+    family: 'f',
+    type: 'HISTOGRAM',
+    name: 'f_bucket',
+    label_names: ['code', 'le'],
+    label_values: ['200', '+Inf'],
+    value: 3,
+    timestamp_ms: null,
+    ...over,
+  });
+
+  it('writes the same JSON as the generic encoder, reusing the report prefix across rows', () => {
+    const encode = createSampleRowEncoder();
+    for (const r of [
+      row(),
+      row({ seq: 1, value: 0.25, timestamp_ms: 17 }),
+      row({ event_id: 'e2', seq: 0 }),
+    ]) {
+      const line = encode(r);
+      expect(line.endsWith('\n')).toBe(true);
+      expect(JSON.parse(line)).toEqual(JSON.parse(encodeRow(r)));
+    }
+  });
+
+  it('writes non-finite values as ClickHouse tokens', () => {
+    expect(createSampleRowEncoder()(row({ value: Number.NaN }))).toContain('"value":NaN,');
+    expect(createSampleRowEncoder()(row({ value: Number.NEGATIVE_INFINITY }))).toContain('"value":-inf,');
   });
 });

@@ -3,7 +3,21 @@
 // exponent form when the decimal exponent is < -4 or >= 6, and writes at least two exponent
 // digits: 0.0001, 1e-05, 100000, 1e+06, 1.5e+07.
 
+// Bucket bounds and quantiles repeat in every report: remember recent ones (bounded).
+const cache = new Map<number, string>();
+const CACHE_LIMIT = 4096;
+
 export function formatPrometheusFloat(value: number): string {
+  let text = cache.get(value);
+  if (text === undefined) {
+    text = format(value);
+    if (cache.size >= CACHE_LIMIT) cache.clear();
+    cache.set(value, text);
+  }
+  return text;
+}
+
+function format(value: number): string {
   if (Number.isNaN(value)) return 'NaN';
   if (value === Number.POSITIVE_INFINITY) return '+Inf';
   if (value === Number.NEGATIVE_INFINITY) return '-Inf';

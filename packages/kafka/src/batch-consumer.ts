@@ -133,8 +133,9 @@ class KafkaBatchConsumer<B> implements BatchConsumer {
   private subscribed: string[] = [];
   private assigned: Map<string, Set<number>> | null = null;
   private pending: Pending<B>;
-  /** A batch whose flush failed, retried before anything newer. */
-  private stuck: Pending<B> | null = null;
+  /** Batches taken for writing, oldest first; the head is being written (or failed and is retried). */
+  private readonly queue: Pending<B>[] = [];
+  /** The chain of flushes; resolves when every batch taken so far was handled. */
   private lock: Promise<unknown> = Promise.resolve();
   private inBatch: Promise<void> = Promise.resolve();
   private failing = false;
@@ -162,7 +163,7 @@ class KafkaBatchConsumer<B> implements BatchConsumer {
     this.started = true;
     const tick = Math.max(20, Math.min(250, Math.floor(this.limits.maxWaitMs / 4)));
     this.flushTimer = setInterval(() => {
-      if (this.due()) void this.flush();
+      if (this.queue.length === 0 && this.due()) void this.flush();
     }, tick);
     if (this.admin) {
       this.discoveryTimer = setInterval(() => void this.discover(), this.options.topicRefreshMs ?? 10_000);
@@ -188,7 +189,7 @@ class KafkaBatchConsumer<B> implements BatchConsumer {
       running: this.started && !this.stopped,
       sinkHealthy: !this.failing,
       subscribedTopics: [...this.subscribed],
-      pendingRecords: this.pending.records + this.pending.deadLetters.length + (this.stuck?.records ?? 0),
+      pendingRecords: [this.pending, ...this.queue].reduce((n, p) => n + p.records + p.deadLetters.length, 0),
     };
   }
 
@@ -259,7 +260,10 @@ class KafkaBatchConsumer<B> implements BatchConsumer {
       });
       resolveOffset(message.offset);
       if (this.due()) {
-        await this.flush();
+        // One flush in flight while the next batch fills (insert and decode overlap); a second
+        // full batch waits for it, which bounds memory to two batches.
+        if (this.queue.length > 0) await this.lock;
+        if (this.due()) void this.flush();
         await heartbeat();
       }
     }
@@ -299,7 +303,7 @@ class KafkaBatchConsumer<B> implements BatchConsumer {
   }
 
   private due(): boolean {
-    if (this.failing || this.stuck) return false;
+    if (this.failing) return false;
     const p = this.pending;
     if (p.offsets.size === 0) return false;
     const { rows, bytes } = this.options.sink.size(p.batch);
@@ -313,25 +317,24 @@ class KafkaBatchConsumer<B> implements BatchConsumer {
 
   // --- flushing ----------------------------------------------------------------------------
 
-  /** Flushes the stuck batch (if any) and then the pending one; serialized. Resolves to success. */
+  /**
+   * Takes the pending batch (synchronously, so records accepted from now on go to the next one) and
+   * writes every queued batch in order, each committed after its write. Resolves to success.
+   */
   private flush(): Promise<boolean> {
-    const run = this.lock.then(() => this.flushNow());
+    if (this.pending.offsets.size > 0) {
+      this.queue.push(this.pending);
+      this.pending = this.newPending();
+    }
+    const run = this.lock.then(() => this.flushQueue());
     this.lock = run.catch(() => undefined);
     return run;
   }
 
-  private async flushNow(): Promise<boolean> {
-    if (this.stuck) {
-      if (!(await this.write(this.stuck))) return false;
-      this.stuck = null;
-    }
-    if (this.pending.offsets.size > 0) {
-      const p = this.pending;
-      this.pending = this.newPending();
-      if (!(await this.write(p))) {
-        this.stuck = p;
-        return false;
-      }
+  private async flushQueue(): Promise<boolean> {
+    while (this.queue.length > 0) {
+      if (!(await this.write(this.queue[0]!))) return false; // stays at the head; retried later
+      this.queue.shift();
     }
     if (this.failing) this.recovered();
     return true;
