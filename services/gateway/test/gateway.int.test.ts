@@ -10,6 +10,7 @@ import { fileURLToPath } from 'node:url';
 import {
   normalizeStatus,
   normalizeTelemetry,
+  releaseCodec,
   type StatusReport,
   statusCodec,
   type TelemetryReport,
@@ -198,6 +199,51 @@ describe('gateway with real Kafka', () => {
       }),
     );
     expect(record.client).toMatchObject({ os: 'linux', arch: 'arm64' });
+  });
+
+  it('follows the releases topic: a published release reaches replies without a restart', async () => {
+    const kafka = createKafkaClient({ brokers: brokers.split(','), clientId: 'gw-int-release', logger });
+    const producer = kafka.producer();
+    await producer.connect();
+    const release = {
+      channel: 'latest',
+      tag: 'v0.70.0',
+      release_notes: 'https://github.com/open-policy-agent/opa/releases/tag/v0.70.0',
+      download_base: 'https://openpolicyagent.org/downloads',
+      published_at: null,
+      source: 'cli',
+      updated_at: Date.now() * 1000,
+    };
+    await producer.send({
+      topic: names.releases,
+      messages: [{ key: 'latest', value: releaseCodec.encode(release) }],
+    });
+    await producer.disconnect();
+    const body = readFixtureText('telemetry-request.json');
+    const ask = async (ua: string, payload = body) =>
+      (await post(gateway!, '/v1/version', payload, { 'user-agent': ua })).json();
+    const deadline = Date.now() + 20_000;
+    let reply = (await ask(UA)) as { latest?: { latest_release: string } };
+    while (!reply.latest && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 200));
+      reply = (await ask(UA)) as { latest?: { latest_release: string } };
+    }
+    expect(reply).toEqual({
+      latest: {
+        download: 'https://openpolicyagent.org/downloads/v0.70.0/opa_linux_arm64_static',
+        release_notes: release.release_notes,
+        latest_release: 'v0.70.0',
+        opa_up_to_date: false,
+      },
+    });
+    // opa_up_to_date compares the version in the report body.
+    const current = JSON.stringify({ ...(JSON.parse(body) as object), version: 'v0.70.0' });
+    expect(await ask('Open Policy Agent/v0.70.0 (windows, amd64)', current)).toMatchObject({
+      latest: {
+        download: 'https://openpolicyagent.org/downloads/v0.70.0/opa_windows_amd64.exe',
+        opa_up_to_date: true,
+      },
+    });
   });
 
   it('refuses a literal /status/.. (sent unnormalized over HTTP) with 400 INVALID_PARTITION', async () => {
