@@ -21,6 +21,8 @@ interface SampleRow {
  * prometheus_samples is most of the volume (about 20 rows per report). Its rows repeat the report's
  * key columns, so their JSON is built once per report and reused (the rows of one report arrive
  * together); the rest is assembled by hand. About twice as fast as JSON.stringify per row.
+ * Columns at their default (`partition` '', `timestamp_ms` NULL, the common case) are left out:
+ * JSONEachRow fills missing keys with the column default, and ClickHouse parses less.
  */
 export function createSampleRowEncoder(): (row: object) => string {
   let lastEventId: string | null = null;
@@ -43,13 +45,14 @@ export function createSampleRowEncoder(): (row: object) => string {
       prefix =
         `{"event_id":${JSON.stringify(row.event_id)},"received_at":${row.received_at},` +
         `"received_at_us":${row.received_at_us},"instance_id":${JSON.stringify(row.instance_id)},` +
-        `"partition":${JSON.stringify(row.partition)},"seq":`;
+        (row.partition === '' ? '' : `"partition":${JSON.stringify(row.partition)},`) +
+        '"seq":';
     }
     return (
       `${prefix}${row.seq},"family":${JSON.stringify(row.family)},"type":${JSON.stringify(row.type)},` +
       `"name":${JSON.stringify(row.name)},"label_names":${JSON.stringify(row.label_names)},` +
-      `"label_values":${JSON.stringify(row.label_values)},"value":${jsonNumber(row.value)},` +
-      `"timestamp_ms":${row.timestamp_ms === null ? 'null' : row.timestamp_ms}}\n`
+      `"label_values":${JSON.stringify(row.label_values)},"value":${jsonNumber(row.value)}` +
+      `${row.timestamp_ms === null ? '' : `,"timestamp_ms":${row.timestamp_ms}`}}\n`
     );
   };
 }
