@@ -196,13 +196,25 @@ class KafkaBatchConsumer<B> implements BatchConsumer {
   // --- consuming ---------------------------------------------------------------------------
 
   private async runConsumer(): Promise<void> {
-    const consumer = this.options.kafka.consumer({
+    const consumer: Consumer = this.options.kafka.consumer({
       groupId: this.options.groupId,
       allowAutoTopicCreation: false,
       maxWaitTimeInMs: 250,
       ...this.options.consumerConfig,
+      retry: {
+        ...this.options.consumerConfig?.retry,
+        // kafkajs restarts a crashed consumer after a delay, even one we disconnected meanwhile to
+        // resubscribe. A retired consumer that came back would rejoin the group with the old topic list
+        // and, as group leader, leave the new topics unassigned: only the current consumer may restart.
+        restartOnFailure: async () => !this.stopped && this.consumer === consumer,
+      },
     });
     consumer.on(consumer.events.GROUP_JOIN, ({ payload }) => {
+      if (this.consumer !== consumer) {
+        this.log.warn('a retired consumer rejoined the group; disconnecting it');
+        void consumer.disconnect().catch(() => undefined);
+        return;
+      }
       this.assigned = new Map(Object.entries(payload.memberAssignment).map(([t, ps]) => [t, new Set(ps)]));
       this.log.info({ assignment: payload.memberAssignment }, 'joined consumer group');
     });

@@ -11,6 +11,8 @@ export interface ScheduleOptions {
   changeChance: number;
   /** Tag every report with its sequence number (`sim_seq`), for tests that trace reports end to end. */
   trace?: boolean;
+  /** Sequence number of the first report (default 0); runs against the same tables use disjoint ranges. */
+  firstSeq?: number;
 }
 
 export interface Schedule {
@@ -25,7 +27,7 @@ export function createSchedule(
 ): Schedule {
   const lastVersionAt = new Map<string, number>();
   let cursor = 0;
-  let seq = 0;
+  let seq = options.firstSeq ?? 0;
   return {
     next(nowMs) {
       const instance = fleet[cursor]!;
