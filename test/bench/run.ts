@@ -1,0 +1,29 @@
+// `npm run bench`: every benchmark, one after another (they share two cores; never in parallel),
+// against the native stack (started if needed). Each prints its own figures and the ratio to the
+// baseline it measures in the same run.
+import { execFileSync, spawnSync } from 'node:child_process';
+
+const stackEnv = execFileSync('bash', ['infra/bin/stack', 'env'], { encoding: 'utf8' });
+const env = {
+  ...process.env,
+  KAFKA_BROKERS: process.env.KAFKA_BROKERS ?? /KAFKA_BROKERS=(\S+)/.exec(stackEnv)![1]!,
+  CLICKHOUSE_URL: process.env.CLICKHOUSE_URL ?? /CLICKHOUSE_URL=(\S+)/.exec(stackEnv)![1]!,
+};
+if (!process.env.KAFKA_BROKERS) execFileSync('bash', ['infra/bin/stack', 'up'], { stdio: 'inherit' });
+
+const benches: [string, string[]][] = [
+  ['contracts: normalize+encode+decode vs JSON.parse+stringify', ['test/bench/contracts.bench.ts']],
+  ['gateway: req/s and p99 vs bare node:http', ['test/bench/gateway.bench.ts', '--seconds', '10']],
+  ['loader: rows/s vs straight insert', ['test/bench/loader.bench.ts']],
+  [
+    'pipeline: freshness at a steady status rate, peak RSS',
+    ['test/bench/pipeline.bench.ts', '--rate', '1000', '--seconds', '20'],
+  ],
+];
+let failed = 0;
+for (const [title, args] of benches) {
+  console.log(`\n=== ${title} ===`);
+  const result = spawnSync(process.execPath, ['--import', 'tsx', ...args], { stdio: 'inherit', env });
+  if (result.status !== 0) failed += 1;
+}
+process.exit(failed === 0 ? 0 : 1);
