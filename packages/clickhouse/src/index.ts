@@ -7,8 +7,6 @@ export {
   serverCodeOf,
 } from './clickhouse-error';
 export { type ClickHouseClient, type ClickHouseConfig, createClickHouseClient } from './client';
-export { type LoaderSettings, loaderEnvShape, loaderSettings } from './loader-config';
-export { createLoaderMetrics, type LoaderMetrics } from './loader-metrics';
 export {
   DEFAULT_REPLICA_NAME,
   DEFAULT_ZOOKEEPER_PATH,

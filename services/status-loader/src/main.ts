@@ -1,41 +1,6 @@
-// Starts the status-loader: config -> logger/metrics -> ops server (/healthz /readyz /metrics) ->
-// migrations -> consumer. SIGINT/SIGTERM: stop fetching, flush and commit what was consumed, leave
-// the group, close the ops server (closers run in reverse registration order).
-import { ConfigError, createLogger, createMetrics, createShutdown, startOpsServer } from '@opa-fleet/runtime';
+// Starts the status-loader as a process (config, ops server, signals: see @opa-fleet/loader).
+import { runLoaderProcess } from '@opa-fleet/loader';
 import { buildStatusLoader } from './app';
-import { loadStatusLoaderConfig, type StatusLoaderConfig } from './config';
+import { loadStatusLoaderConfig } from './config';
 
-async function main(): Promise<void> {
-  const logger = createLogger('status-loader');
-  let config: StatusLoaderConfig;
-  try {
-    config = loadStatusLoaderConfig();
-  } catch (err) {
-    if (err instanceof ConfigError) {
-      logger.fatal({ issues: err.issues }, err.message);
-      process.exit(2);
-    }
-    throw err;
-  }
-  const registry = createMetrics('status-loader');
-  const shutdown = createShutdown({ logger, timeoutMs: config.shutdownTimeoutMs });
-  shutdown.installSignalHandlers();
-
-  const loader = buildStatusLoader({ config, logger, registry });
-  const ops = await startOpsServer({
-    port: config.port,
-    host: config.host,
-    registry,
-    logger,
-    readiness: { consumer: () => loader.ready() },
-  });
-  shutdown.onShutdown('ops-server', () => ops.close());
-  shutdown.onShutdown('loader', () => loader.stop());
-  await loader.start();
-  logger.info({ groupId: config.groupId, database: config.clickhouse.database }, 'status-loader running');
-}
-
-main().catch((err: unknown) => {
-  console.error('status-loader failed', err);
-  process.exit(1);
-});
+runLoaderProcess({ name: 'status-loader', loadConfig: loadStatusLoaderConfig, build: buildStatusLoader });

@@ -2,33 +2,20 @@
 // Avro record ends as exactly the rows flatten predicts; a corrupt record in the middle goes to the
 // dead-letter topic while its neighbours land; a redelivered record counts once in the documented
 // queries; a partition topic created after start is consumed within 30 s.
-import { randomBytes } from 'node:crypto';
-import { bindQueryParams, createClickHouseClient, loadAnalystQueries } from '@opa-fleet/clickhouse';
+import { bindQueryParams, loadAnalystQueries } from '@opa-fleet/clickhouse';
 import { normalizeStatus, type StatusReport, statusCodec } from '@opa-fleet/contracts';
 import { flattenStatus, STATUS_TABLES } from '@opa-fleet/flatten';
-import { createKafkaClient, DEAD_LETTER_HEADERS, partitionTopicName, topicNames } from '@opa-fleet/kafka';
+import { createKafkaClient, DEAD_LETTER_HEADERS, partitionTopicName } from '@opa-fleet/kafka';
 import { createMetrics } from '@opa-fleet/runtime';
 import type { Kafka, Producer } from 'kafkajs';
-import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loaderTestEnv, readDeadLetters, until } from '../../../packages/loader/test/loader-test-env';
 import { readFixture } from '../../../test/support/fixtures';
 import { buildStatusLoader, loadStatusLoaderConfig, type StatusLoader } from '../src';
 
-const run = randomBytes(4).toString('hex');
-const prefix = `it-sl-${run}.`;
-const names = topicNames(prefix);
-const database = `it_status_loader_${run}`;
-const logger = pino({ level: process.env.LOG_LEVEL ?? 'silent' });
-const config = loadStatusLoaderConfig({
-  KAFKA_BROKERS: process.env.KAFKA_BROKERS,
-  CLICKHOUSE_URL: process.env.CLICKHOUSE_URL,
-  CLICKHOUSE_DATABASE: database,
-  TOPIC_PREFIX: prefix,
-  GROUP_ID: `it-sl-${run}`,
-  BATCH_MAX_WAIT_MS: '300',
-  PORT: '0',
-});
-const clickhouse = createClickHouseClient(config.clickhouse);
+const t = loaderTestEnv('sl');
+const { run, prefix, names, database, logger, rows, count } = t;
+const config = loadStatusLoaderConfig(t.env);
 
 const STATUS_FIXTURES = [
   'status-discovery-error.json',
@@ -54,26 +41,6 @@ let kafka: Kafka;
 let producer: Producer;
 let loader: StatusLoader;
 let startedAt = 0;
-
-async function rows<T = Record<string, unknown>>(query: string): Promise<T[]> {
-  const result = await clickhouse.query({
-    query,
-    format: 'JSONEachRow',
-    clickhouse_settings: { output_format_json_quote_64bit_integers: 0 },
-  });
-  return result.json<T>();
-}
-
-async function until(check: () => Promise<boolean>, timeoutMs: number, what: string) {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
-
-const count = async (table: string, where = '1') =>
-  Number((await rows<{ n: number }>(`SELECT count() AS n FROM ${table} FINAL WHERE ${where}`))[0]!.n);
 
 /** ClickHouse's JSON rendering of a flatten row: DateTime as 'YYYY-MM-DD hh:mm:ss' (UTC columns). */
 function asStored(row: object): Record<string, unknown> {
@@ -114,19 +81,14 @@ beforeAll(async () => {
     acks: -1,
     messages: [{ key: 'k', value: statusCodec.encode(record('status-full.json')) }],
   });
-  await until(
-    async () => (await count(`${database}.status_reports`)) >= STATUS_FIXTURES.length,
-    60_000,
-    'status rows',
-  );
+  await until(async () => (await count('status_reports')) >= STATUS_FIXTURES.length, 60_000, 'status rows');
   await until(async () => loader.consumer.status().pendingRecords === 0, 30_000, 'commit');
 });
 
 afterAll(async () => {
   await loader?.stop();
   await producer?.disconnect();
-  await clickhouse.command({ query: `DROP DATABASE IF EXISTS ${database}` });
-  await clickhouse.close();
+  await t.close();
 });
 
 describe('status-loader on the real Kafka and ClickHouse', () => {
@@ -163,32 +125,17 @@ describe('status-loader on the real Kafka and ClickHouse', () => {
 
   it('status-prometheus-protojson.json: the two plain counter_* numbers are two samples, the histogram 11 buckets', async () => {
     const id = `${run}-status-prometheus-protojson.json-default`;
-    expect(
-      await count(`${database}.prometheus_samples`, `event_id = '${id}' AND name LIKE 'counter\\_%'`),
-    ).toBe(2);
+    expect(await count('prometheus_samples', `event_id = '${id}' AND name LIKE 'counter\\_%'`)).toBe(2);
     expect(
       await count(
-        `${database}.prometheus_samples`,
+        'prometheus_samples',
         `event_id = '${id}' AND name = 'http_request_duration_seconds_bucket'`,
       ),
     ).toBe(11);
   });
 
   it('sends the corrupt record to the dead-letter topic with its origin, and loads its neighbours', async () => {
-    const consumer = kafka.consumer({ groupId: `it-sl-dlq-${run}` });
-    await consumer.connect();
-    await consumer.subscribe({ topic: names.deadLetter, fromBeginning: true });
-    const letters: { value: string; headers: Record<string, string> }[] = [];
-    await consumer.run({
-      eachMessage: async ({ message }) => {
-        letters.push({
-          value: message.value!.toString(),
-          headers: Object.fromEntries(Object.entries(message.headers ?? {}).map(([k, v]) => [k, String(v)])),
-        });
-      },
-    });
-    await until(async () => letters.length > 0, 30_000, 'dead letter');
-    await consumer.disconnect();
+    const letters = await readDeadLetters(kafka, names.deadLetter);
     expect(letters.map((l) => l.value)).toEqual(['definitely not avro']);
     expect(letters[0]!.headers).toMatchObject({
       [DEAD_LETTER_HEADERS.topic]: names.status,
@@ -200,7 +147,7 @@ describe('status-loader on the real Kafka and ClickHouse', () => {
     );
     // Neighbours on both sides (offsets 2 and 4) are in ClickHouse.
     for (const f of ['status-legacy-bundle.json', 'status-prometheus-array.json']) {
-      expect(await count(`${database}.status_reports`, `event_id = '${run}-${f}-default'`)).toBe(1);
+      expect(await count('status_reports', `event_id = '${run}-${f}-default'`)).toBe(1);
     }
   });
 
@@ -218,7 +165,7 @@ describe('status-loader on the real Kafka and ClickHouse', () => {
       `SELECT uniqExact(event_id) AS reports FROM ${database}.status_reports`,
     );
     expect(distinct!.reports).toBe(STATUS_FIXTURES.length);
-    expect(await count(`${database}.status_reports`)).toBe(STATUS_FIXTURES.length);
+    expect(await count('status_reports')).toBe(STATUS_FIXTURES.length);
   });
 
   it('consumes a partition topic created after it started within 30 s', async () => {
@@ -235,7 +182,7 @@ describe('status-loader on the real Kafka and ClickHouse', () => {
       messages: [{ key: 'k', value: statusCodec.encode(record('status-full.json', 'eu-west')) }],
     });
     await until(
-      async () => (await count(`${database}.status_reports`, `partition = 'eu-west'`)) === 1,
+      async () => (await count('status_reports', `partition = 'eu-west'`)) === 1,
       30_000,
       'the new partition topic',
     );

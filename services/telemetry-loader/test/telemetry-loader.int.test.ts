@@ -1,33 +1,19 @@
 // The telemetry-loader on the real Kafka and ClickHouse: the telemetry fixture produced as an Avro
 // record ends as exactly its version_reports row, release records land in `releases`, a corrupt
 // record is dead-lettered, a redelivered report counts once.
-import { randomBytes } from 'node:crypto';
-import { createClickHouseClient } from '@opa-fleet/clickhouse';
 import { normalizeTelemetry, releaseCodec, type TelemetryReport, telemetryCodec } from '@opa-fleet/contracts';
 import { flattenTelemetry } from '@opa-fleet/flatten';
-import { createKafkaClient, DEAD_LETTER_HEADERS, topicNames } from '@opa-fleet/kafka';
+import { createKafkaClient, DEAD_LETTER_HEADERS } from '@opa-fleet/kafka';
 import { createMetrics } from '@opa-fleet/runtime';
 import type { Kafka, Producer } from 'kafkajs';
-import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loaderTestEnv, readDeadLetters, until } from '../../../packages/loader/test/loader-test-env';
 import { readFixture } from '../../../test/support/fixtures';
 import { buildTelemetryLoader, loadTelemetryLoaderConfig, type TelemetryLoader } from '../src';
 
-const run = randomBytes(4).toString('hex');
-const prefix = `it-tl-${run}.`;
-const names = topicNames(prefix);
-const database = `it_telemetry_loader_${run}`;
-const logger = pino({ level: process.env.LOG_LEVEL ?? 'silent' });
-const config = loadTelemetryLoaderConfig({
-  KAFKA_BROKERS: process.env.KAFKA_BROKERS,
-  CLICKHOUSE_URL: process.env.CLICKHOUSE_URL,
-  CLICKHOUSE_DATABASE: database,
-  TOPIC_PREFIX: prefix,
-  GROUP_ID: `it-tl-${run}`,
-  BATCH_MAX_WAIT_MS: '300',
-  PORT: '0',
-});
-const clickhouse = createClickHouseClient(config.clickhouse);
+const t = loaderTestEnv('tl');
+const { run, names, database, logger, rows } = t;
+const config = loadTelemetryLoaderConfig(t.env);
 const NOW = Math.floor(Date.now() / 1000) * 1_000_000;
 
 const report = (eventId: string, id: string, version: string): TelemetryReport => ({
@@ -51,23 +37,6 @@ const fixture = normalizeTelemetry(readFixture('telemetry-request.json'), {
 let kafka: Kafka;
 let producer: Producer;
 let loader: TelemetryLoader;
-
-async function rows<T = Record<string, unknown>>(query: string): Promise<T[]> {
-  const result = await clickhouse.query({
-    query,
-    format: 'JSONEachRow',
-    clickhouse_settings: { output_format_json_quote_64bit_integers: 0 },
-  });
-  return result.json<T>();
-}
-
-async function until(check: () => Promise<boolean>, timeoutMs: number, what: string) {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
 
 beforeAll(async () => {
   kafka = createKafkaClient({ brokers: config.kafkaBrokers, clientId: `it-tl-${run}`, logger });
@@ -104,22 +73,14 @@ beforeAll(async () => {
       },
     ],
   });
-  await until(
-    async () =>
-      Number(
-        (await rows<{ n: number }>(`SELECT count() AS n FROM ${database}.version_reports FINAL`))[0]!.n,
-      ) >= 2,
-    60_000,
-    'version reports',
-  );
+  await until(async () => (await t.count('version_reports')) >= 2, 60_000, 'version reports');
   await until(async () => loader.consumer.status().pendingRecords === 0, 30_000, 'commit');
 });
 
 afterAll(async () => {
   await loader?.stop();
   await producer?.disconnect();
-  await clickhouse.command({ query: `DROP DATABASE IF EXISTS ${database}` });
-  await clickhouse.close();
+  await t.close();
 });
 
 describe('telemetry-loader on the real Kafka and ClickHouse', () => {
@@ -158,19 +119,7 @@ describe('telemetry-loader on the real Kafka and ClickHouse', () => {
   });
 
   it('dead-letters the corrupt record with its origin', async () => {
-    const consumer = kafka.consumer({ groupId: `it-tl-dlq-${run}` });
-    await consumer.connect();
-    await consumer.subscribe({ topic: names.deadLetter, fromBeginning: true });
-    const headers: Record<string, string>[] = [];
-    await consumer.run({
-      eachMessage: async ({ message }) => {
-        headers.push(
-          Object.fromEntries(Object.entries(message.headers ?? {}).map(([k, v]) => [k, String(v)])),
-        );
-      },
-    });
-    await until(async () => headers.length > 0, 30_000, 'dead letter');
-    await consumer.disconnect();
+    const headers = (await readDeadLetters(kafka, names.deadLetter)).map((l) => l.headers);
     expect(headers).toHaveLength(1);
     expect(headers[0]).toMatchObject({
       [DEAD_LETTER_HEADERS.topic]: names.telemetry,

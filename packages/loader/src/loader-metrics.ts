@@ -1,23 +1,13 @@
 // Prometheus metrics of a loader (lag, batch sizes, rows per table, insert latency, dead letters),
-// registered on the process' one registry. The hooks match BatchWriter.onInsert and the batch
-// consumer's observer structurally.
+// registered on the process' one registry: hooks for BatchWriter.onInsert and the batch consumer's
+// observer.
+import type { InsertObservation } from '@opa-fleet/clickhouse';
+import type { BatchConsumerObserver } from '@opa-fleet/kafka';
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
-import type { InsertObservation } from './batch-writer';
 
 export interface LoaderMetrics {
   onInsert(o: InsertObservation): void;
-  observer: {
-    onFetch(e: { topic: string; partition: number; messages: number; lag: number }): void;
-    onFlush(e: {
-      records: number;
-      rows: number;
-      bytes: number;
-      deadLetters: number;
-      seconds: number;
-      ok: boolean;
-    }): void;
-    onDeadLetter(e: { topic: string; partition: number; offset: string; code: string }): void;
-  };
+  observer: Required<BatchConsumerObserver>;
   /** Reads live state (sink health, pending records) at scrape time. */
   trackStatus(status: () => { sinkHealthy: boolean; pendingRecords: number }): void;
 }

@@ -1,0 +1,97 @@
+// Environment variables every loader reads (Kafka, topics, ClickHouse, batching, retry, ops server,
+// shutdown), as a zod shape each service spreads into its own schema next to its own variables.
+import type { ClickHouseConfig } from '@opa-fleet/clickhouse';
+import { envBoolean, envList, envPort } from '@opa-fleet/runtime';
+import { z } from 'zod';
+
+const positiveInt = (fallback: number) => z.coerce.number().int().positive().default(fallback);
+const identifier = z
+  .string()
+  .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'a plain identifier ([A-Za-z_][A-Za-z0-9_]*)');
+
+/** The shared variables; `service` names the default client id and consumer group (`opa-<service>`). */
+export function loaderEnvShape(defaults: { service: string; port: number }) {
+  return {
+    PORT: envPort(defaults.port),
+    HOST: z.string().default('0.0.0.0'),
+    KAFKA_BROKERS: envList().pipe(
+      z
+        .array(z.string().regex(/^[^:\s]+:\d+$/, 'expected host:port'))
+        .min(1, 'required: host:port[,host:port...]'),
+    ),
+    KAFKA_CLIENT_ID: z.string().default(`opa-${defaults.service}`),
+    TOPIC_PREFIX: z
+      .string()
+      .regex(/^[A-Za-z0-9._-]{0,100}$/, 'at most 100 characters of [A-Za-z0-9._-]')
+      .default('opa.'),
+    GROUP_ID: z.string().min(1).default(`opa-${defaults.service}`),
+    /** Create the standard topics (telemetry, status, dead letter, releases) when missing, like the gateway does. */
+    CREATE_TOPICS: envBoolean(true),
+    TOPIC_PARTITIONS: positiveInt(3),
+    TOPIC_REPLICATION_FACTOR: positiveInt(1),
+    RUN_MIGRATIONS: envBoolean(true),
+    SHUTDOWN_TIMEOUT_MS: positiveInt(20_000),
+    CLICKHOUSE_URL: z.string().url().default('http://127.0.0.1:8123'),
+    CLICKHOUSE_USER: z.string().default('default'),
+    CLICKHOUSE_PASSWORD: z.string().default(''),
+    CLICKHOUSE_DATABASE: identifier.default('opa'),
+    CLICKHOUSE_CLUSTER: identifier.optional(),
+    CLICKHOUSE_ZOOKEEPER_PATH: z.string().optional(),
+    CLICKHOUSE_REPLICA: z.string().optional(),
+    CLICKHOUSE_REQUEST_TIMEOUT_MS: positiveInt(30_000),
+    /** Flush a batch at this many rows (all tables together). */
+    BATCH_MAX_ROWS: positiveInt(200_000),
+    BATCH_MAX_BYTES: positiveInt(32 * 1024 * 1024),
+    /** ... or this long after its first record: about one insert per table per second under load. */
+    BATCH_MAX_WAIT_MS: positiveInt(1000),
+    RETRY_INITIAL_MS: positiveInt(500),
+    RETRY_MAX_MS: positiveInt(30_000),
+  };
+}
+
+export type LoaderEnv = z.output<z.ZodObject<ReturnType<typeof loaderEnvShape>>>;
+
+export interface LoaderConfig {
+  port: number;
+  host: string;
+  kafkaBrokers: string[];
+  kafkaClientId: string;
+  topicPrefix: string;
+  groupId: string;
+  createTopics: boolean;
+  topicPartitions: number;
+  topicReplicationFactor: number;
+  runMigrations: boolean;
+  shutdownTimeoutMs: number;
+  clickhouse: ClickHouseConfig;
+  batch: { maxRows: number; maxBytes: number; maxWaitMs: number };
+  retry: { initialMs: number; maxMs: number };
+}
+
+export function loaderConfig(env: LoaderEnv): LoaderConfig {
+  return {
+    port: env.PORT,
+    host: env.HOST,
+    kafkaBrokers: env.KAFKA_BROKERS,
+    kafkaClientId: env.KAFKA_CLIENT_ID,
+    topicPrefix: env.TOPIC_PREFIX,
+    groupId: env.GROUP_ID,
+    createTopics: env.CREATE_TOPICS,
+    topicPartitions: env.TOPIC_PARTITIONS,
+    topicReplicationFactor: env.TOPIC_REPLICATION_FACTOR,
+    runMigrations: env.RUN_MIGRATIONS,
+    shutdownTimeoutMs: env.SHUTDOWN_TIMEOUT_MS,
+    clickhouse: {
+      url: env.CLICKHOUSE_URL,
+      username: env.CLICKHOUSE_USER,
+      password: env.CLICKHOUSE_PASSWORD,
+      database: env.CLICKHOUSE_DATABASE,
+      cluster: env.CLICKHOUSE_CLUSTER ?? null,
+      zookeeperPath: env.CLICKHOUSE_ZOOKEEPER_PATH,
+      replicaName: env.CLICKHOUSE_REPLICA,
+      requestTimeoutMs: env.CLICKHOUSE_REQUEST_TIMEOUT_MS,
+    },
+    batch: { maxRows: env.BATCH_MAX_ROWS, maxBytes: env.BATCH_MAX_BYTES, maxWaitMs: env.BATCH_MAX_WAIT_MS },
+    retry: { initialMs: env.RETRY_INITIAL_MS, maxMs: env.RETRY_MAX_MS },
+  };
+}

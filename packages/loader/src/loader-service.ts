@@ -1,0 +1,118 @@
+// A loader, built without starting it (tests drive it): its topics -> batch consumer -> per record
+// `rowsOf` (decode -> flatten) -> one insert per table per batch -> commit; dead letters to
+// `<prefix>deadletter`. start() runs the migrations and creates the standard topics (each step
+// retried while ClickHouse or Kafka is not up yet), then consumes.
+import {
+  BatchWriter,
+  createClickHouseClient,
+  createTableBatchSink,
+  LOADER_TABLES,
+  type RowsByTable,
+  runMigrations,
+  type TableSpec,
+} from '@opa-fleet/clickhouse';
+import {
+  type BatchConsumer,
+  type ConsumedRecord,
+  createBatchConsumer,
+  createDeadLetterSink,
+  createKafkaClient,
+  createTopicAdmin,
+  standardTopicSpecs,
+  type TopicNames,
+  topicNames,
+} from '@opa-fleet/kafka';
+import type { Logger, Registry } from '@opa-fleet/runtime';
+import type { LoaderConfig } from './loader-config';
+import { createLoaderMetrics } from './loader-metrics';
+import { retryStartUpStep } from './start-up-step';
+
+export interface LoaderService {
+  /** Runs the migrations and creates missing topics (retrying while ClickHouse or Kafka is unreachable), then consumes. */
+  start(): Promise<void>;
+  /** Stops fetching, flushes and commits what it holds, disconnects. */
+  stop(): Promise<void>;
+  /** Consuming, and the last flush succeeded. */
+  ready(): boolean;
+  readonly consumer: BatchConsumer;
+}
+
+export interface LoaderDefinition<T extends RowsByTable<T>> {
+  config: LoaderConfig;
+  logger: Logger;
+  registry: Registry;
+  /** Fixed topics, or a pattern re-checked every `topicRefreshMs` for new matching topics. */
+  topics: (names: TopicNames) => readonly string[] | RegExp;
+  topicRefreshMs?: number;
+  /** The tables this loader writes. */
+  tables: ReadonlyMap<string, TableSpec>;
+  /** The per-record pipeline: decode -> flatten, rows per table. Throws to dead-letter the record. */
+  rowsOf: (record: ConsumedRecord, names: TopicNames) => T;
+}
+
+export function createLoaderService<T extends RowsByTable<T>>(
+  definition: LoaderDefinition<T>,
+): LoaderService {
+  const { config, logger, registry } = definition;
+  const names = topicNames(config.topicPrefix);
+  const kafka = createKafkaClient({ brokers: config.kafkaBrokers, clientId: config.kafkaClientId, logger });
+  const clickhouse = createClickHouseClient(config.clickhouse);
+  const metrics = createLoaderMetrics(registry);
+  const writer = new BatchWriter({
+    client: clickhouse,
+    database: config.clickhouse.database,
+    tableOrder: LOADER_TABLES,
+    onInsert: metrics.onInsert,
+  });
+  const producer = kafka.producer({ idempotent: true, allowAutoTopicCreation: false });
+  const consumer = createBatchConsumer({
+    kafka,
+    groupId: config.groupId,
+    topics: definition.topics(names),
+    topicRefreshMs: definition.topicRefreshMs,
+    sink: createTableBatchSink({
+      writer,
+      specs: definition.tables,
+      rowsOf: (record: ConsumedRecord) => definition.rowsOf(record, names),
+    }),
+    deadLetter: createDeadLetterSink({ producer, topic: names.deadLetter, groupId: config.groupId }),
+    logger,
+    limits: config.batch,
+    retry: config.retry,
+    observer: metrics.observer,
+  });
+  metrics.trackStatus(() => consumer.status());
+
+  let started = false;
+  let stopping = false;
+  const step = (what: string, attempt: () => Promise<unknown>) =>
+    retryStartUpStep({ logger, what, attempt, cancelled: () => stopping });
+  return {
+    consumer,
+    async start() {
+      if (config.runMigrations) await step('migrations', () => runMigrations(config.clickhouse, { logger }));
+      if (config.createTopics) {
+        const admin = createTopicAdmin({ kafka, logger });
+        const layout = {
+          partitions: config.topicPartitions,
+          replicationFactor: config.topicReplicationFactor,
+        };
+        await step('topics', () => admin.ensureTopics(standardTopicSpecs(names, layout)));
+        await admin.disconnect();
+      }
+      await step('dead-letter producer', () => producer.connect());
+      await step('consumer', () => consumer.start());
+      started = true;
+    },
+    async stop() {
+      stopping = true;
+      if (started) await consumer.stop();
+      await producer.disconnect();
+      await clickhouse.close();
+    },
+    ready() {
+      const s = consumer.status();
+      return started && s.running && s.sinkHealthy;
+    },
+  };
+}

@@ -1,0 +1,88 @@
+import { ConfigError, loadConfig } from '@opa-fleet/runtime';
+import { pino } from 'pino';
+import { describe, expect, it } from 'vitest';
+import { z } from 'zod';
+import { loaderConfig, loaderEnvShape, retryStartUpStep } from '../src';
+
+const schema = z.object(loaderEnvShape({ service: 'x-loader', port: 9999 }));
+
+describe('shared loader config', () => {
+  it('names the default client id and group after the service, and applies the shared defaults', () => {
+    expect(loaderConfig(loadConfig(schema, { KAFKA_BROKERS: 'a:1, b:2' }))).toEqual({
+      port: 9999,
+      host: '0.0.0.0',
+      kafkaBrokers: ['a:1', 'b:2'],
+      kafkaClientId: 'opa-x-loader',
+      topicPrefix: 'opa.',
+      groupId: 'opa-x-loader',
+      createTopics: true,
+      topicPartitions: 3,
+      topicReplicationFactor: 1,
+      runMigrations: true,
+      shutdownTimeoutMs: 20_000,
+      clickhouse: {
+        url: 'http://127.0.0.1:8123',
+        username: 'default',
+        password: '',
+        database: 'opa',
+        cluster: null,
+        zookeeperPath: undefined,
+        replicaName: undefined,
+        requestTimeoutMs: 30_000,
+      },
+      batch: { maxRows: 200_000, maxBytes: 32 * 1024 * 1024, maxWaitMs: 1000 },
+      retry: { initialMs: 500, maxMs: 30_000 },
+    });
+  });
+
+  it('reports a bad broker list, prefix and database name at once', () => {
+    try {
+      loadConfig(schema, { KAFKA_BROKERS: 'nohost', TOPIC_PREFIX: 'a/b', CLICKHOUSE_DATABASE: 'x-y' });
+      expect.unreachable();
+    } catch (err) {
+      expect(err).toBeInstanceOf(ConfigError);
+      expect((err as ConfigError).issues.map((i) => i.variable).sort()).toEqual([
+        'CLICKHOUSE_DATABASE',
+        'KAFKA_BROKERS.0',
+        'TOPIC_PREFIX',
+      ]);
+    }
+  });
+});
+
+describe('retryStartUpStep', () => {
+  const logger = pino({ level: 'silent' });
+
+  it('retries a retriable failure until the step succeeds', async () => {
+    let calls = 0;
+    await retryStartUpStep({
+      logger,
+      what: 'step',
+      initialMs: 1,
+      cancelled: () => false,
+      attempt: async () => {
+        calls++;
+        if (calls < 3) throw Object.assign(new Error('not up yet'), { retriable: true });
+      },
+    });
+    expect(calls).toBe(3);
+  });
+
+  it('gives up at once on a non-retriable failure', async () => {
+    let calls = 0;
+    const failure = Object.assign(new Error('changed migration'), { retriable: false });
+    await expect(
+      retryStartUpStep({
+        logger,
+        what: 'step',
+        initialMs: 1,
+        cancelled: () => false,
+        attempt: async () => {
+          calls++;
+          throw failure;
+        },
+      }),
+    ).rejects.toBe(failure);
+    expect(calls).toBe(1);
+  });
+});
