@@ -1,11 +1,13 @@
 // Inserts a TableBatch: one JSONEachRow INSERT per table. Transient failures are retried a few
 // times with exponential backoff here; if they persist the error (with the server code and the
 // retriable flag) goes to the caller, which pauses consumption and retries the whole batch later.
+// A refusal of the rows themselves (INSERT_REJECTED: a value ClickHouse cannot parse or hold) is
+// not retried: the caller isolates the records at fault.
 // Tables already inserted are remembered per batch and not inserted again on that retry
 // (a re-insert would be harmless anyway: rows collapse in ReplacingMergeTree).
 import { Readable } from 'node:stream';
 import type { ClickHouseClient } from '@clickhouse/client';
-import { ClickHouseStoreError, toStoreError } from './clickhouse-error';
+import { ClickHouseStoreError, toInsertError } from './clickhouse-error';
 import type { TableBatch } from './table-batch';
 
 export interface InsertObservation {
@@ -60,7 +62,7 @@ export class BatchWriter {
         await this.insert(table, body, rows);
         return;
       } catch (err) {
-        const error = toStoreError('INSERT_FAILED', `insert into ${table} failed`, err);
+        const error = toInsertError(table, err);
         if (!error.retriable || attempt >= attempts) throw error;
         await this.sleep(backoff);
         backoff = Math.min(backoff * 2, this.options.maxBackoffMs ?? 2_000);

@@ -4,6 +4,8 @@
 
 export type ClickHouseErrorCode =
   | 'INSERT_FAILED'
+  /** The server refused the rows themselves (a value it cannot parse or hold): fails again on retry. */
+  | 'INSERT_REJECTED'
   | 'QUERY_FAILED'
   | 'MIGRATION_FAILED'
   | 'MIGRATION_CHANGED'
@@ -44,6 +46,34 @@ const RETRIABLE_SERVER_CODES = new Set([
   '319', // UNKNOWN_STATUS_OF_INSERT
   '425', // SYSTEM_ERROR
   '999', // KEEPER_EXCEPTION
+]);
+
+/**
+ * Server codes that blame the inserted data, not the server, the schema or the query: the same rows
+ * fail the same way every time, and fewer rows without the offending one go in. Deliberately not
+ * here: unknown table/column/database, access, syntax and settings errors, which would refuse every
+ * row alike (a misconfiguration to fix and retry, not records to set aside).
+ */
+const ROW_REJECTION_SERVER_CODES = new Set([
+  '6', // CANNOT_PARSE_TEXT
+  '25', // CANNOT_PARSE_ESCAPE_SEQUENCE
+  '26', // CANNOT_PARSE_QUOTED_STRING
+  '27', // CANNOT_PARSE_INPUT_ASSERTION_FAILED
+  '32', // ATTEMPT_TO_READ_AFTER_EOF (a truncated row)
+  '38', // CANNOT_PARSE_DATE
+  '41', // CANNOT_PARSE_DATETIME
+  '53', // TYPE_MISMATCH
+  '69', // ARGUMENT_OUT_OF_BOUND
+  '70', // CANNOT_CONVERT_TYPE
+  '72', // CANNOT_PARSE_NUMBER (e.g. a negative number for an unsigned column)
+  '117', // INCORRECT_DATA (e.g. an unknown field in JSONEachRow)
+  '128', // TOO_LARGE_ARRAY_SIZE
+  '130', // CANNOT_READ_ARRAY_FROM_TEXT
+  '131', // TOO_LARGE_STRING_SIZE
+  '190', // SIZES_OF_ARRAYS_DOESNT_MATCH
+  '321', // VALUE_IS_OUT_OF_RANGE_OF_DATA_TYPE
+  '349', // CANNOT_INSERT_NULL_IN_ORDINARY_COLUMN
+  '691', // UNKNOWN_ELEMENT_OF_ENUM
 ]);
 
 const RETRIABLE_NETWORK_CODES = new Set([
@@ -87,6 +117,15 @@ export function isRetriable(err: unknown): boolean {
   }
   // @clickhouse/client reports request timeouts and socket hang-ups as plain Errors without a code.
   return !(err instanceof TypeError || err instanceof SyntaxError || err instanceof RangeError);
+}
+
+/** An insert's failure: INSERT_REJECTED when the server refused the rows themselves, INSERT_FAILED otherwise. */
+export function toInsertError(table: string, err: unknown): ClickHouseStoreError {
+  if (err instanceof ClickHouseStoreError) return err;
+  const serverCode = serverCodeOf(err);
+  return serverCode !== null && ROW_REJECTION_SERVER_CODES.has(serverCode)
+    ? toStoreError('INSERT_REJECTED', `insert into ${table} refused a row`, err)
+    : toStoreError('INSERT_FAILED', `insert into ${table} failed`, err);
 }
 
 export function toStoreError(code: ClickHouseErrorCode, what: string, err: unknown): ClickHouseStoreError {

@@ -1,7 +1,10 @@
 // Adapts TableBatch + BatchWriter to the batch consumer's sink contract (structurally, so this
 // package does not depend on Kafka): `rowsOf` is the per-record pipeline (decode -> flatten) and
 // runs completely before anything is added, so a record that throws leaves the batch untouched.
+// An insert the server refused for its rows (INSERT_REJECTED) tells the consumer to isolate the
+// records at fault; every other failure is retried.
 import type { BatchWriter } from './batch-writer';
+import { ClickHouseStoreError } from './clickhouse-error';
 import type { TableSpec } from './row-encoder';
 import { TableBatch } from './table-batch';
 
@@ -13,6 +16,7 @@ export interface TableBatchSink<R> {
   add(batch: TableBatch, record: R): void;
   size(batch: TableBatch): { rows: number; bytes: number };
   write(batch: TableBatch): Promise<void>;
+  rejectsRecords(err: unknown): boolean;
 }
 
 export function createTableBatchSink<R, T extends RowsByTable<T>>(options: {
@@ -28,5 +32,6 @@ export function createTableBatchSink<R, T extends RowsByTable<T>>(options: {
     },
     size: (batch) => ({ rows: batch.rows, bytes: batch.bytes }),
     write: (batch) => options.writer.write(batch),
+    rejectsRecords: (err) => err instanceof ClickHouseStoreError && err.code === 'INSERT_REJECTED',
   };
 }

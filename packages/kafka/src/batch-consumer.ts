@@ -13,6 +13,14 @@
 // keeps heartbeating) and retries it with exponential backoff until it succeeds, then commits and
 // resumes. Records arriving meanwhile (the rest of the current kafkajs batch) go to the next batch.
 //
+// A write the sink refuses for the records' content (sink.rejectsRecords(err): e.g. ClickHouse cannot
+// parse one row) would fail the same way forever and block the partitions. Instead the batch is
+// bisected by records: each half is rebuilt from its records and written; a refused half is split
+// again; a record refused alone goes to the dead-letter topic with the error, the rest is written,
+// then the offsets are committed. A retriable failure during the bisection takes the usual path
+// (pause, backoff, retry); records already found at fault are left out of the retry, and halves
+// written again collapse in the sink (rows keyed by event_id + seq).
+//
 // Pattern subscriptions: kafkajs resolves a RegExp only against topics that exist when it
 // subscribes. Every `topicRefreshMs` (10 s by default) the consumer lists topics, and when a new
 // matching topic appears it drains (pause, finish the current kafkajs batch, flush, commit),
@@ -36,6 +44,12 @@ export interface BatchSink<B> {
   size(batch: B): { rows: number; bytes: number };
   /** Writes the whole batch. Throw to have it retried later; it may be called again with the same batch. */
   write(batch: B): Promise<void>;
+  /**
+   * True when an error thrown by write() says the content of some records was refused (the same
+   * records fail again; fewer without them succeed), so the batch is bisected to set them aside.
+   * Without it every write failure is retried.
+   */
+  rejectsRecords?(err: unknown): boolean;
 }
 
 export interface BatchLimits {
@@ -113,6 +127,13 @@ export interface BatchConsumer {
 interface Pending<B> {
   batch: B;
   records: number;
+  /** The records in `batch` (kept only when the sink can refuse records, to rebuild halves of it). */
+  accepted: ConsumedRecord[];
+  /**
+   * Set once the sink refused the batch: records written or refused so far while bisecting (a retry
+   * skips them), and the refused ones, dead-lettered before the commit.
+   */
+  isolation: { settled: Set<ConsumedRecord>; refused: DeadLetter[] } | null;
   deadLetters: DeadLetter[];
   deadLettersSent: boolean;
   /** Next offset to commit per topic-partition. */
@@ -287,31 +308,37 @@ class KafkaBatchConsumer<B> implements BatchConsumer {
     try {
       this.options.sink.add(p.batch, record);
       p.records++;
+      if (this.options.sink.rejectsRecords) p.accepted.push(record);
     } catch (err) {
-      const failure = recordFailure(err);
-      p.deadLetters.push({ record, failure });
-      this.options.observer?.onDeadLetter?.({
-        topic: record.topic,
-        partition: record.partition,
-        offset: record.offset,
-        code: failure.code,
-      });
-      this.log.warn(
-        {
-          topic: record.topic,
-          partition: record.partition,
-          offset: record.offset,
-          code: failure.code,
-          path: failure.path,
-        },
-        'record dead-lettered',
-      );
+      p.deadLetters.push(this.deadLetter(record, err));
     }
     p.offsets.set(`${record.topic}\u0000${record.partition}`, {
       topic: record.topic,
       partition: record.partition,
       offset: (BigInt(record.offset) + 1n).toString(),
     });
+  }
+
+  private deadLetter(record: ConsumedRecord, err: unknown): DeadLetter {
+    const failure = recordFailure(err);
+    this.options.observer?.onDeadLetter?.({
+      topic: record.topic,
+      partition: record.partition,
+      offset: record.offset,
+      code: failure.code,
+    });
+    this.log.warn(
+      {
+        topic: record.topic,
+        partition: record.partition,
+        offset: record.offset,
+        code: failure.code,
+        path: failure.path,
+        serverCode: failure.serverCode,
+      },
+      'record dead-lettered',
+    );
+    return { record, failure };
   }
 
   private due(): boolean {
@@ -370,7 +397,7 @@ class KafkaBatchConsumer<B> implements BatchConsumer {
         await this.options.deadLetter.send(p.deadLetters);
         p.deadLettersSent = true;
       }
-      if (p.records > 0) await this.options.sink.write(p.batch);
+      if (p.records > 0) await this.writeRecords(p);
     } catch (err) {
       observe(false, err);
       this.failed(err);
@@ -379,6 +406,71 @@ class KafkaBatchConsumer<B> implements BatchConsumer {
     observe(true);
     await this.commit(p);
     return true;
+  }
+
+  private async writeRecords(p: Pending<B>): Promise<void> {
+    const { sink } = this.options;
+    if (p.isolation === null) {
+      try {
+        await sink.write(p.batch);
+        return;
+      } catch (err) {
+        if (!sink.rejectsRecords?.(err)) throw err;
+        this.log.warn({ err, records: p.records }, 'the sink refused records of the batch; isolating them');
+        p.isolation = { settled: new Set(), refused: [] };
+        await this.isolate(p, p.accepted, err);
+      }
+    } else {
+      // A retry after a failure while isolating: only the records neither written nor refused yet.
+      const settled = p.isolation.settled;
+      await this.isolate(
+        p,
+        p.accepted.filter((r) => !settled.has(r)),
+        null,
+      );
+    }
+    await this.options.deadLetter.send(p.isolation.refused);
+  }
+
+  /**
+   * Writes `records` as one batch or, when the sink refuses them (`refusal`: already known to), each
+   * half in turn, down to single records, which are set aside as refused.
+   */
+  private async isolate(p: Pending<B>, records: ConsumedRecord[], refusal: unknown): Promise<void> {
+    const isolation = p.isolation!;
+    const { sink } = this.options;
+    let error = refusal;
+    if (error === null) {
+      const batch = sink.createBatch();
+      const added: ConsumedRecord[] = [];
+      for (const record of records) {
+        try {
+          sink.add(batch, record);
+          added.push(record);
+        } catch (err) {
+          isolation.refused.push(this.deadLetter(record, err));
+          isolation.settled.add(record);
+        }
+      }
+      if (added.length === 0) return;
+      try {
+        await sink.write(batch);
+        for (const record of added) isolation.settled.add(record);
+        return;
+      } catch (err) {
+        if (!sink.rejectsRecords?.(err)) throw err;
+        error = err;
+      }
+      records = added;
+    }
+    if (records.length === 1) {
+      isolation.refused.push(this.deadLetter(records[0]!, error));
+      isolation.settled.add(records[0]!);
+      return;
+    }
+    const middle = Math.ceil(records.length / 2);
+    await this.isolate(p, records.slice(0, middle), null);
+    await this.isolate(p, records.slice(middle), null);
   }
 
   private async commit(p: Pending<B>): Promise<void> {
@@ -487,6 +579,8 @@ class KafkaBatchConsumer<B> implements BatchConsumer {
     return {
       batch: this.options.sink.createBatch(),
       records: 0,
+      accepted: [],
+      isolation: null,
       deadLetters: [],
       deadLettersSent: false,
       offsets: new Map(),

@@ -20,6 +20,8 @@ export interface RecordFailure {
   code: string;
   message: string;
   path: string | null;
+  /** The downstream store's own error code (e.g. ClickHouse's numeric code), when the error has one. */
+  serverCode?: string;
 }
 
 export interface DeadLetter {
@@ -41,6 +43,7 @@ export const DEAD_LETTER_HEADERS = {
   errorCode: 'dlq-error-code',
   errorMessage: 'dlq-error-message',
   errorPath: 'dlq-error-path',
+  errorServerCode: 'dlq-error-server-code',
   group: 'dlq-consumer-group',
   failedAt: 'dlq-failed-at',
 } as const;
@@ -49,11 +52,12 @@ const MAX_MESSAGE_LENGTH = 1000;
 
 /** What went wrong with a record, from the error's own fields. */
 export function recordFailure(err: unknown): RecordFailure {
-  const e = (err ?? {}) as { code?: unknown; message?: unknown; path?: unknown };
+  const e = (err ?? {}) as { code?: unknown; message?: unknown; path?: unknown; serverCode?: unknown };
   return {
     code: typeof e.code === 'string' && e.code.length > 0 ? e.code : 'UNEXPECTED_ERROR',
     message: (typeof e.message === 'string' ? e.message : String(err)).slice(0, MAX_MESSAGE_LENGTH),
     path: typeof e.path === 'string' ? e.path : null,
+    ...(typeof e.serverCode === 'string' ? { serverCode: e.serverCode } : {}),
   };
 }
 
@@ -71,6 +75,7 @@ export function deadLetterHeaders(letter: DeadLetter, groupId: string, now: Date
     [DEAD_LETTER_HEADERS.failedAt]: now.toISOString(),
   };
   if (failure.path !== null) headers[DEAD_LETTER_HEADERS.errorPath] = failure.path;
+  if (failure.serverCode) headers[DEAD_LETTER_HEADERS.errorServerCode] = failure.serverCode;
   return headers;
 }
 

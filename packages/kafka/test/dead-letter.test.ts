@@ -12,6 +12,28 @@ describe('dead letters', () => {
     });
   });
 
+  it("carries the store's own error code (e.g. ClickHouse's) in its own header", () => {
+    const err = Object.assign(new Error('insert into t refused a row: Code: 72'), {
+      code: 'INSERT_REJECTED',
+      serverCode: '72',
+    });
+    const failure = recordFailure(err);
+    expect(failure).toMatchObject({ code: 'INSERT_REJECTED', serverCode: '72' });
+    const record = {
+      topic: 't',
+      partition: 0,
+      offset: '1',
+      key: null,
+      value: null,
+      headers: {},
+      timestamp: '0',
+    };
+    expect(deadLetterHeaders({ record, failure }, 'g')).toMatchObject({
+      [DEAD_LETTER_HEADERS.errorCode]: 'INSERT_REJECTED',
+      [DEAD_LETTER_HEADERS.errorServerCode]: '72',
+    });
+  });
+
   it('names origin topic, partition, offset and the error in headers, keeping original headers', () => {
     const headers = deadLetterHeaders(
       {
