@@ -19,12 +19,14 @@ const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
 const stackBin = `${repoRoot}infra/bin/stack`;
 
 function fromEnvironment(): StackAddresses | null {
-  const { KAFKA_BROKERS, CLICKHOUSE_URL } = process.env;
+  const { KAFKA_BROKERS, CLICKHOUSE_URL, OPA_STACK_SOURCE } = process.env;
   if (!KAFKA_BROKERS || !CLICKHOUSE_URL) return null;
   return {
     kafkaBrokers: KAFKA_BROKERS,
     clickhouseUrl: CLICKHOUSE_URL,
-    source: 'environment',
+    // Another project's global setup in this vitest run already found the stack: keep its answer
+    // (and leave stopping it to that setup).
+    source: (OPA_STACK_SOURCE as StackAddresses['source'] | undefined) ?? 'environment',
     stop: async () => {},
   };
 }
