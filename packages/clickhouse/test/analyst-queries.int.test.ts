@@ -42,7 +42,13 @@ const VERSION_REPORTS = {
   b: telemetry('B', '0.19.2', 200, 60 * MIN),
   c: telemetry('C', 'v0.18.0', 50, 30 * MIN),
   dStale: telemetry('D', 'v0.12.3', 999, 3 * 24 * 60 * MIN),
+  // Builds: `edge`, and a prerelease reported with a `v`.
+  eEdge: telemetry('E', 'edge', 10, 2 * 24 * 60 * MIN),
+  fDev: telemetry('F', 'v0.20.0-dev', 20, 2 * 24 * 60 * MIN),
 };
+
+/** What analysts group by: the reported version without a leading `v`. */
+const normalized = (version: string) => version.replace(/^v/, '');
 
 const release = (tag: string, agoMicros: number): ReleaseInfo => ({
   channel: 'latest',
@@ -135,21 +141,31 @@ describe('documented analyst queries on the real ClickHouse', () => {
       config,
       `SELECT count() AS n FROM ${config.database}.version_reports`,
     );
-    expect(Number(raw!.n)).toBe(8);
+    expect(Number(raw!.n)).toBe(10);
   });
 
-  it('active instances per OPA version per day', async () => {
+  it('active instances per OPA version per day, `v0.19.2` and `0.19.2` as one version', async () => {
     const rows = await run<{ day: string; version: string; instances: string }>(
       'active-instances-per-version-per-day',
     );
     const expected = new Map<string, Set<string>>();
     for (const r of Object.values(VERSION_REPORTS)) {
-      const key = `${utcDay(r.received_at)}|${r.version}`;
+      const key = `${utcDay(r.received_at)}|${normalized(r.version)}`;
       expected.set(key, (expected.get(key) ?? new Set()).add(r.id));
     }
     expect(rows.map((r) => [`${r.day}|${r.version}`, Number(r.instances)]).sort()).toEqual(
       [...expected].map(([k, ids]) => [k, ids.size]).sort(),
     );
+    expect(rows.filter((r) => r.version.startsWith('v'))).toEqual([]);
+    expect(rows.map((r) => r.version)).toEqual(expect.arrayContaining(['edge', '0.20.0-dev', '0.12.3']));
+    // A (v0.19.2, 10 min ago) and B (0.19.2, 60 min ago) are one version; on one day unless the test
+    // runs in the first hour after midnight UTC.
+    if (utcDay(VERSION_REPORTS.aNew.received_at) === utcDay(VERSION_REPORTS.b.received_at)) {
+      const today = rows.find(
+        (r) => r.day === utcDay(VERSION_REPORTS.aNew.received_at) && r.version === '0.19.2',
+      );
+      expect(Number(today!.instances)).toBe(2);
+    }
   });
 
   it('share of instances on the latest release', async () => {
@@ -172,9 +188,10 @@ describe('documented analyst queries on the real ClickHouse', () => {
     expect(
       rows.map((r) => [r.version, Number(r.instances), r.heap_p50_p90_p99.map(Number), Number(r.heap_max)]),
     ).toEqual([
-      ['0.19.2', 1, [200, 200, 200], 200],
-      ['v0.18.0', 1, [50, 50, 50], 50],
-      ['v0.19.2', 1, [300, 300, 300], 300],
+      // C reports v0.18.0; A (v0.19.2, heap 300) and B (0.19.2, heap 200) are one version.
+      // quantilesExact picks the element at floor(level * n) of the sorted values: 300 for n = 2.
+      ['0.18.0', 1, [50, 50, 50], 50],
+      ['0.19.2', 2, [300, 300, 300], 300],
     ]);
   });
 
@@ -275,6 +292,6 @@ describe('analyst views', () => {
       expect(await count(table, true)).toBe(expected);
       expect(await count(table, false)).toBeGreaterThan(expected);
     }
-    expect(await count('version_reports', true)).toBe(5);
+    expect(await count('version_reports', true)).toBe(Object.keys(VERSION_REPORTS).length);
   });
 });

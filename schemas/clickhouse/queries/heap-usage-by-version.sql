@@ -1,4 +1,5 @@
--- Heap usage distribution by version: each instance's latest heap_usage_bytes (last 24 h).
+-- Heap usage distribution by version (leading `v` dropped: `v0.19.2` = `0.19.2`): each instance's
+-- latest heap_usage_bytes (last 24 h).
 SELECT
   version,
   count() AS instances,
@@ -6,7 +7,10 @@ SELECT
   max(heap) AS heap_max
 FROM
 (
-  SELECT instance_id, argMax(version, received_at_us) AS version, argMax(heap_usage_bytes, received_at_us) AS heap
+  SELECT
+    instance_id,
+    replaceRegexpOne(argMax(version, received_at_us), '^v', '') AS version,
+    argMax(heap_usage_bytes, received_at_us) AS heap
   FROM version_reports
   WHERE received_at >= now() - INTERVAL 1 DAY
   GROUP BY instance_id
