@@ -1,0 +1,570 @@
+// Everything the project creates and queries in ClickHouse also works on a CURRENT ClickHouse
+// release, with the same answers as on the 18.16 server the other tests use.
+//
+// 18.16 side (the real server): the real migration runner and the real BatchWriter (rows from the
+// OPA fixtures via normalizeStatus/normalizeTelemetry -> flatten -> the JSONEachRow encoders, with a
+// redelivery of part of the data) talk to the server through a recording proxy.
+// Current side (chDB 26.9, ClickHouse embedded in-process, from PyPI via infra/bin/chdb-env):
+// - single node: every recorded statement replayed byte for byte (bootstrap DDL, migrations,
+//   schema_migrations reads and writes, inserts), then the same checks;
+// - cluster mode: every statement of the cluster rendering parses (formatQuery); embedded mode has
+//   no ZooKeeper and no distributed DDL, so it then executes the cluster rendering without
+//   `ON CLUSTER` and with the plain engine instead of Replicated*, on a cluster `c` of one local
+//   shard (a config file): the Distributed tables and the views over them are real, the inserts
+//   go through the Distributed tables as the loaders' do, and the same checks run on them.
+// Every documented analyst query, both views, table engines and column types, FINAL counts and the
+// NaN/±Inf round trip are compared with the 18.16 answers.
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import {
+  normalizeStatus,
+  normalizeTelemetry,
+  type ReleaseInfo,
+  type StatusReport,
+  type TelemetryReport,
+} from '@opa-fleet/contracts';
+import { flattenRelease, flattenStatus, flattenTelemetry, STATUS_TABLES } from '@opa-fleet/flatten';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { fixtureBody } from '../../flatten/test/fixture-records';
+import {
+  BatchWriter,
+  bindQueryParams,
+  type ClickHouseConfig,
+  createClickHouseClient,
+  LOADER_TABLES,
+  loadAnalystQueries,
+  runMigrations,
+  STATUS_TABLE_SPECS,
+  TableBatch,
+  TELEMETRY_TABLE_SPECS,
+} from '../src';
+import { type ChdbResult, type ChdbRun, type ChdbStep, chdbPython, runChdb } from './chdb-runner';
+import { dropDatabase, queryRows } from './clickhouse-test-db';
+import { type RecordedStatement, RecordingProxy } from './recording-proxy';
+
+const SERVER_URL = process.env.CLICKHOUSE_URL;
+const DATABASE = `it_current_${randomBytes(4).toString('hex')}`;
+const CLUSTER = 'c';
+
+const queries = loadAnalystQueries();
+
+// ---- known data, from the OPA fixtures ---------------------------------------------------------
+
+const MIN = 60_000_000; // micros
+const NOW = Math.floor(Date.now() / 1000) * 1_000_000;
+const FULL_ID = '6f1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d';
+const NONFINITE_ID = 'a0000000-0000-4000-8000-00000000000f';
+
+// biome-ignore lint/suspicious/noExplicitAny: fixture bodies (parsed JSON) are edited in place
+type Body = Record<string, any>;
+
+function status(
+  file: string,
+  eventId: string,
+  agoMicros: number,
+  partition: string | null = null,
+  edit?: (body: Body) => void,
+): StatusReport {
+  const body = structuredClone(fixtureBody(file)) as Body;
+  edit?.(body);
+  return normalizeStatus(body, {
+    eventId,
+    receivedAt: NOW - agoMicros,
+    gatewayId: 'gw-current',
+    userAgent: 'Open Policy Agent/1.4.2 (linux, amd64)',
+    partition,
+  });
+}
+
+function version(
+  id: string,
+  opaVersion: string,
+  heap: string | null,
+  agoMicros: number,
+  extra: Body = {},
+): TelemetryReport {
+  const body: Body = {
+    ...(fixtureBody('telemetry-request.json') as Body),
+    id,
+    version: opaVersion,
+    ...extra,
+  };
+  if (heap === null) delete body.heap_usage_bytes;
+  else body.heap_usage_bytes = heap;
+  return normalizeTelemetry(body, {
+    eventId: `tel-${id}-${agoMicros}`,
+    receivedAt: NOW - agoMicros,
+    gatewayId: 'gw-current',
+    userAgent: `Open Policy Agent/${opaVersion} (linux, amd64)`,
+  });
+}
+
+const release = (tag: string, agoMicros: number, published: boolean): ReleaseInfo => ({
+  channel: 'latest',
+  tag,
+  release_notes: `https://github.com/open-policy-agent/opa/releases/tag/${tag}`,
+  download_base: 'https://openpolicyagent.org/downloads',
+  published_at: published ? NOW - agoMicros - 60 * MIN : null,
+  source: 'file',
+  updated_at: NOW - agoMicros,
+});
+
+/** protobuf-JSON spells non-finite doubles as strings; these reach ClickHouse as bare NaN/inf/-inf. */
+function withNonFinite(body: Body): void {
+  body.labels.id = NONFINITE_ID;
+  body.labels.version = '1.10.1';
+  body.metrics.prometheus.go_gc_duration_seconds.metric[0].summary.quantile[2].value = 'NaN';
+  body.metrics.prometheus.opa_test_nonfinite = {
+    name: 'opa_test_nonfinite',
+    help: 'non-finite gauge values',
+    type: 'GAUGE',
+    metric: [
+      { label: [{ name: 'k', value: 'nan' }], gauge: { value: 'NaN' } },
+      { label: [{ name: 'k', value: 'neg' }], gauge: { value: '-Infinity' } },
+      { label: [{ name: 'k', value: 'pos' }], gauge: { value: 'Infinity' } },
+    ],
+  };
+}
+
+const STATUS = {
+  fullRecent: status('status-full.json', 'full-recent', 20 * MIN, 'prod-eu'),
+  fullOld: status('status-full.json', 'full-old', 120 * MIN, 'prod-eu'),
+  disco: status('status-discovery-error.json', 'disco', 30 * MIN),
+  legacy: status('status-legacy-bundle.json', 'legacy', 40 * MIN, 'edge'),
+  array: status('status-prometheus-array.json', 'array', 55 * MIN),
+  mapNew: status('status-prometheus-map.json', 'map-new', 5 * MIN),
+  protoOld: status('status-prometheus-protojson.json', 'proto-old', 50 * MIN),
+  nonFinite: status('status-prometheus-protojson.json', 'non-finite', 15 * MIN, 'lab', withNonFinite),
+};
+
+const VERSIONS = {
+  aOld: version('A', 'v0.12.3', '100', 120 * MIN),
+  aNew: version('A', 'v0.19.2', '300', 10 * MIN, { min_compatible_version: '0.17.0' }),
+  b: version('B', '0.19.2', '200', 60 * MIN),
+  c: version('C', 'v0.18.0', '50', 30 * MIN),
+  e: version('E', 'v0.18.0', null, 25 * MIN),
+  dStale: version('D', 'v0.12.3', '999', 3 * 24 * 60 * MIN),
+};
+
+const RELEASES = [release('v0.18.0', 5 * 24 * 60 * MIN, true), release('v0.19.2', 24 * 60 * MIN, false)];
+
+/** First delivery, then a redelivery of part of it (a loader crashed after insert, before commit). */
+const DELIVERIES: [StatusReport[], TelemetryReport[], ReleaseInfo[]][] = [
+  [Object.values(STATUS), Object.values(VERSIONS), RELEASES],
+  [
+    [STATUS.fullRecent, STATUS.protoOld, STATUS.nonFinite],
+    [VERSIONS.b, VERSIONS.b, VERSIONS.aNew],
+    [RELEASES[1]!],
+  ],
+];
+
+// ---- what is compared --------------------------------------------------------------------------
+
+interface Check {
+  id: string;
+  sql: string;
+  params?: Record<string, string>;
+}
+
+const ALL_TABLES = [...STATUS_TABLES, 'version_reports', 'releases'];
+const LATEST_STATUS_PARAMS = { instance_id: FULL_ID };
+
+function checks(): Check[] {
+  const list: Check[] = [];
+  for (const [name, sql] of queries) {
+    list.push({
+      id: `query ${name}`,
+      sql,
+      ...(name === 'latest-status-of-instance' ? { params: LATEST_STATUS_PARAMS } : {}),
+    });
+  }
+  list.push({ id: 'view latest_status', sql: 'SELECT * FROM latest_status ORDER BY instance_id' });
+  list.push({
+    id: 'view daily_active_instances',
+    sql: 'SELECT * FROM daily_active_instances ORDER BY day, version',
+  });
+  for (const table of ALL_TABLES) {
+    list.push({ id: `FINAL count ${table}`, sql: `SELECT count() AS n FROM ${table} FINAL` });
+  }
+  list.push({
+    id: 'non-finite sample values',
+    sql:
+      `SELECT name, label_values, toString(value) AS v, isNaN(value) AS nan, isInfinite(value) AS inf ` +
+      `FROM prometheus_samples FINAL WHERE instance_id = '${NONFINITE_ID}' AND NOT isFinite(value) ` +
+      'ORDER BY name, label_values',
+  });
+  // Every column of every row, as stored (non-finite floats are compared above: JSON has no NaN).
+  for (const table of ALL_TABLES) {
+    const order = table === 'releases' ? 'channel, updated_at_us, tag' : 'event_id, seq';
+    const finite = table === 'prometheus_samples' ? ' WHERE isFinite(value)' : '';
+    list.push({ id: `all rows ${table}`, sql: `SELECT * FROM ${table} FINAL${finite} ORDER BY ${order}` });
+  }
+  return list;
+}
+const CHECKS = checks();
+
+/** 64-bit integers come quoted in JSON; floats may differ in the last digit between versions. */
+function normalize(value: unknown): unknown {
+  if (typeof value === 'string' && /^-?\d+$/.test(value)) return Number(value);
+  if (typeof value === 'number' && !Number.isInteger(value)) return Number(value.toPrecision(12));
+  if (Array.isArray(value)) return value.map(normalize);
+  if (value !== null && typeof value === 'object') {
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, normalize(v)]));
+  }
+  return value;
+}
+
+// ---- the runs ----------------------------------------------------------------------------------
+
+const proxy = new RecordingProxy(SERVER_URL ?? 'http://127.0.0.1:1');
+let legacy: { version: string; results: Map<string, unknown[]>; optimized: Map<string, unknown[]> };
+let single: ChdbRun;
+let cluster: ChdbRun;
+let clusterStatements: RecordedStatement[] = [];
+let configDir = '';
+
+function serverConfig(url: string): ClickHouseConfig {
+  return { url, database: DATABASE };
+}
+
+async function deliverThroughProxy(proxyUrl: string): Promise<void> {
+  const config = serverConfig(proxyUrl);
+  await runMigrations(config);
+  const client = createClickHouseClient(config);
+  try {
+    const writer = new BatchWriter({ client, database: DATABASE, tableOrder: LOADER_TABLES });
+    for (const [statuses, versions, releases] of DELIVERIES) {
+      const batch = new TableBatch(new Map([...STATUS_TABLE_SPECS, ...TELEMETRY_TABLE_SPECS]));
+      for (const s of statuses) {
+        const rows = flattenStatus(s);
+        for (const table of STATUS_TABLES) batch.add(table, rows[table]);
+      }
+      batch.add('version_reports', versions.map(flattenTelemetry));
+      batch.add('releases', releases.map(flattenRelease));
+      await writer.write(batch);
+    }
+  } finally {
+    await client.close();
+  }
+}
+
+async function runOnLegacy(): Promise<typeof legacy> {
+  const config = serverConfig(SERVER_URL!);
+  const run = async () => {
+    const results = new Map<string, unknown[]>();
+    for (const check of CHECKS) {
+      results.set(check.id, await queryRows(config, bindQueryParams(check.sql, check.params ?? {})));
+    }
+    return results;
+  };
+  const [{ v }] = (await queryRows<{ v: string }>(config, 'SELECT version() AS v')) as [{ v: string }];
+  const results = await run();
+  const client = createClickHouseClient(config);
+  try {
+    for (const table of ALL_TABLES)
+      await client.command({ query: `OPTIMIZE TABLE ${DATABASE}.${table} FINAL` });
+  } finally {
+    await client.close();
+  }
+  return { version: v, results, optimized: await run() };
+}
+
+/** Schema facts compared separately: 18.16 and current DESCRIBE differ in their extra columns. */
+function schemaChecks(): ChdbStep[] {
+  return [
+    {
+      id: 'schema engines',
+      sql: `SELECT name, engine FROM system.tables WHERE database = '${DATABASE}' ORDER BY name`,
+      format: 'JSONEachRow',
+    },
+    ...ALL_TABLES.map(
+      (t): ChdbStep => ({ id: `schema columns ${t}`, sql: `DESCRIBE TABLE ${t}`, format: 'JSONEachRow' }),
+    ),
+  ];
+}
+
+/**
+ * A server's input setting, which clickhouse-local (and so chDB) relaxes to `best_effort`: with
+ * `basic`, the DateTime columns accept what the encoders send (epoch seconds) and nothing looser.
+ */
+const SERVER_DEFAULTS: ChdbStep[] = [
+  { id: 'server defaults', sql: "SET date_time_input_format = 'basic'" },
+  {
+    id: 'server defaults in force',
+    sql: "SELECT value FROM system.settings WHERE name = 'date_time_input_format'",
+    format: 'JSONEachRow',
+  },
+];
+
+/** The checks, then the same after OPTIMIZE ... FINAL (ids suffixed ` optimized`). */
+function checkSteps(): ChdbStep[] {
+  const steps: ChdbStep[] = [{ id: 'use', sql: `USE ${DATABASE}` }];
+  for (const check of CHECKS) {
+    steps.push({
+      id: check.id,
+      sql: check.sql,
+      format: 'JSONEachRow',
+      ...(check.params ? { params: check.params } : {}),
+    });
+    if (check.params) {
+      steps.push({
+        id: `${check.id} (inlined)`,
+        sql: bindQueryParams(check.sql, check.params),
+        format: 'JSONEachRow',
+      });
+    }
+  }
+  for (const table of ALL_TABLES) {
+    steps.push({ id: `raw count ${table}`, sql: `SELECT count() AS n FROM ${table}`, format: 'JSONEachRow' });
+  }
+  steps.push(...schemaChecks());
+  steps.push({ id: 'start merges', sql: 'SYSTEM START MERGES' });
+  for (const table of ALL_TABLES)
+    steps.push({ id: `optimize ${table}`, sql: `OPTIMIZE TABLE ${table} FINAL` });
+  for (const check of CHECKS) {
+    steps.push({
+      id: `${check.id} optimized`,
+      sql: check.sql,
+      format: 'JSONEachRow',
+      ...(check.params ? { params: check.params } : {}),
+    });
+  }
+  return steps;
+}
+
+/** The recorded statements, byte for byte, with the client's database binding as USE. */
+function replaySteps(): ChdbStep[] {
+  const steps: ChdbStep[] = [];
+  let database: string | null = null;
+  proxy.statements.forEach((s, i) => {
+    if (s.database !== null && s.database !== database) {
+      steps.push({ id: `replay use ${s.database}`, sql: `USE ${s.database}` });
+      database = s.database;
+    }
+    for (const [k, v] of Object.entries(s.settings)) {
+      steps.push({ id: `replay #${i} setting ${k}`, sql: `SET ${k} = '${v.replaceAll("'", "\\'")}'` });
+    }
+    steps.push({ id: `replay #${i}`, sql: s.sql });
+  });
+  return steps;
+}
+
+const REPLICATED = /ReplicatedReplacingMergeTree\('[^']*', '[^']*'\)/;
+
+/** Cluster rendering made executable without ZooKeeper and distributed DDL. */
+function withoutClusterDdl(statement: string): string {
+  return statement.replaceAll(` ON CLUSTER ${CLUSTER}`, '').replace(REPLICATED, 'ReplacingMergeTree()');
+}
+
+/** The DDL of the cluster-mode stream (the rest reads and writes schema_migrations). */
+function clusterDdl(): string[] {
+  return clusterStatements.map((s) => s.sql).filter((sql) => /^(CREATE|DROP)\b/.test(sql));
+}
+
+/** A String query parameter's value is read in the escaped (TSV) format. */
+function escapeParam(value: string): string {
+  return value.replaceAll('\\', '\\\\').replaceAll('\n', '\\n').replaceAll('\t', '\\t');
+}
+
+/** The recorded inserts (they target the plain names: the Distributed tables in cluster mode). */
+function insertSteps(): ChdbStep[] {
+  return proxy.statements
+    .filter((s) => /^INSERT INTO \S+\.(?!schema_migrations)/.test(s.sql))
+    .map((s, i) => ({ id: `insert #${i}`, sql: s.sql }));
+}
+
+beforeAll(async () => {
+  if (!SERVER_URL) throw new Error('CLICKHOUSE_URL is not set (the integration global setup provides it)');
+  const pythonPromise = chdbPython();
+  const proxyUrl = await proxy.start();
+  await deliverThroughProxy(proxyUrl);
+  await proxy.stop();
+  const python = await pythonPromise;
+
+  single = await runChdb(python, [
+    ...SERVER_DEFAULTS,
+    { id: 'stop merges', sql: 'SYSTEM STOP MERGES' },
+    ...replaySteps(),
+    ...checkSteps(),
+  ]);
+
+  // The cluster-mode statement stream of the real runner, recorded without a server behind it.
+  const clusterProxy = new RecordingProxy(null);
+  await runMigrations({ ...serverConfig(await clusterProxy.start()), cluster: CLUSTER });
+  await clusterProxy.stop();
+  clusterStatements = clusterProxy.statements;
+  configDir = mkdtempSync(join(tmpdir(), 'opa-chdb-config-'));
+  const configFile = join(configDir, 'config.xml');
+  writeFileSync(
+    configFile,
+    `<clickhouse>
+  <tcp_port>9000</tcp_port>
+  <remote_servers><${CLUSTER}><shard><replica><host>127.0.0.1</host><port>9000</port></replica></shard></${CLUSTER}></remote_servers>
+  <macros><shard>01</shard><replica>r1</replica></macros>
+</clickhouse>
+`,
+  );
+  cluster = await runChdb(
+    python,
+    [
+      ...SERVER_DEFAULTS,
+      ...clusterDdl().map(
+        (sql, i): ChdbStep => ({
+          id: `parse #${i}`,
+          sql: 'SELECT formatQuery({sql:String}) AS formatted',
+          format: 'JSONEachRow',
+          params: { sql: escapeParam(sql) },
+        }),
+      ),
+      {
+        id: 'cluster layout',
+        sql: `SELECT shard_num, is_local FROM system.clusters WHERE cluster = '${CLUSTER}'`,
+        format: 'JSONEachRow',
+      },
+      ...clusterStatements.map((s, i): ChdbStep => ({ id: `execute #${i}`, sql: withoutClusterDdl(s.sql) })),
+      { id: 'stop merges', sql: 'SYSTEM STOP MERGES' },
+      ...insertSteps(),
+      ...checkSteps(),
+    ],
+    [['config-file', configFile]],
+  );
+
+  legacy = await runOnLegacy();
+}, 600_000);
+
+afterAll(async () => {
+  await proxy.stop();
+  if (configDir) rmSync(configDir, { recursive: true, force: true });
+  if (SERVER_URL) await dropDatabase(serverConfig(SERVER_URL));
+});
+
+function result(run: ChdbRun, id: string): ChdbResult {
+  const r = run.results.find((x) => x.id === id);
+  if (!r) throw new Error(`no step ${id}`);
+  return r;
+}
+
+function rowsOf(run: ChdbRun, id: string): unknown[] {
+  const r = result(run, id);
+  if (!r.ok) throw new Error(`${id} failed on ClickHouse ${run.engine_version}: ${r.error}`);
+  return r.rows ?? [];
+}
+
+function failures(run: ChdbRun, prefix: string): string[] {
+  return run.results
+    .filter((r) => r.id.startsWith(prefix) && !r.ok)
+    .map((r) => `${r.id}: ${(r as { error: string }).error}`);
+}
+
+describe('ClickHouse versions under test', () => {
+  it('compares the 18.16 server with a current ClickHouse release (with server input settings)', () => {
+    expect(legacy.version).toMatch(/^\d+\.\d+/);
+    for (const run of [single, cluster]) {
+      expect(rowsOf(run, 'server defaults in force')).toEqual([{ value: 'basic' }]);
+    }
+    expect(Number(single.engine_version.split('.')[0])).toBeGreaterThanOrEqual(24);
+    expect(single.engine_version).not.toBe(legacy.version);
+  });
+});
+
+describe('single node: what the project sent to 18.16, replayed on current ClickHouse', () => {
+  it('recorded the migration runner and the batch writer, and 18.16 accepted every statement', () => {
+    expect(proxy.statements.filter((s) => s.status !== 200)).toEqual([]);
+    expect(proxy.statements.filter((s) => /^CREATE TABLE/.test(s.sql)).length).toBeGreaterThanOrEqual(
+      ALL_TABLES.length + 1,
+    );
+    expect(insertSteps().length).toBe(DELIVERIES.length * ALL_TABLES.length);
+  });
+
+  it('every statement (bootstrap, migrations, schema_migrations, inserts) succeeds', () => {
+    expect(failures(single, 'replay')).toEqual([]);
+    expect(rowsOf(single, 'schema engines').length).toBe(ALL_TABLES.length + 3); // + 2 views + schema_migrations
+  });
+
+  it('the same engines and column types as on 18.16', async () => {
+    const config = serverConfig(SERVER_URL!);
+    for (const step of schemaChecks()) {
+      const sql = step.sql.startsWith('DESCRIBE')
+        ? step.sql.replace('TABLE ', `TABLE ${DATABASE}.`)
+        : step.sql;
+      const old = (await queryRows<Record<string, string>>(config, sql)).map(({ name, type, engine }) => ({
+        name,
+        type,
+        engine,
+      }));
+      const current = (rowsOf(single, step.id) as Record<string, string>[]).map(({ name, type, engine }) => ({
+        name,
+        type,
+        engine,
+      }));
+      expect(current, step.id).toEqual(old);
+    }
+  });
+
+  it('redelivered rows are there unmerged (so the queries have duplicates to cope with)', () => {
+    for (const table of ALL_TABLES) {
+      const [raw] = rowsOf(single, `raw count ${table}`) as { n: string }[];
+      const [final] = rowsOf(single, `FINAL count ${table}`) as { n: string }[];
+      expect(Number(raw!.n), table).toBeGreaterThan(Number(final!.n));
+    }
+  });
+
+  it('NaN and ±Inf, as the row encoders write them, read back as NaN and ±Inf', () => {
+    const rows = rowsOf(single, 'non-finite sample values') as { name: string; v: string }[];
+    expect(rows.map((r) => [r.name, r.v])).toEqual([
+      ['go_gc_duration_seconds', 'nan'],
+      ['opa_test_nonfinite', 'nan'],
+      ['opa_test_nonfinite', '-inf'],
+      ['opa_test_nonfinite', 'inf'],
+    ]);
+  });
+
+  it('a {name:Type} query parameter gives what the inlined literal gives (18.16 has only the latter)', () => {
+    const id = 'query latest-status-of-instance';
+    expect(rowsOf(single, id)).toHaveLength(1);
+    expect(rowsOf(single, id)).toEqual(rowsOf(single, `${id} (inlined)`));
+  });
+
+  it.each(CHECKS.map((c) => c.id))('%s: same answer as 18.16, before and after merges', (id) => {
+    const expected = legacy.results.get(id)!;
+    expect(expected.length, `${id} has rows on 18.16`).toBeGreaterThan(0);
+    expect(normalize(rowsOf(single, id))).toEqual(normalize(expected));
+    expect(normalize(rowsOf(single, `${id} optimized`))).toEqual(normalize(legacy.optimized.get(id)!));
+  });
+});
+
+describe('cluster mode on current ClickHouse', () => {
+  it('every statement of the cluster rendering parses (ON CLUSTER, Replicated engine, Distributed)', () => {
+    const ddl = clusterDdl();
+    expect(ddl.length).toBeGreaterThanOrEqual(2 * ALL_TABLES.length + 2);
+    expect(ddl.every((sql) => sql.includes(` ON CLUSTER ${CLUSTER}`))).toBe(true);
+    expect(ddl.filter((sql) => REPLICATED.test(sql)).length).toBe(ALL_TABLES.length + 1); // + schema_migrations
+    expect(ddl.filter((sql) => /ENGINE = Distributed\(/.test(sql)).length).toBe(ALL_TABLES.length);
+    expect(failures(cluster, 'parse')).toEqual([]);
+    // formatQuery gives the statement back in canonical form: the clause was parsed, not dropped.
+    ddl.forEach((_sql, i) => {
+      const [row] = rowsOf(cluster, `parse #${i}`) as { formatted: string }[];
+      expect(row!.formatted).toContain(`ON CLUSTER ${CLUSTER}`);
+    });
+  });
+
+  it('the cluster rendering, less ON CLUSTER and replication, executes on a one-shard cluster', () => {
+    expect(rowsOf(cluster, 'cluster layout')).toEqual([{ shard_num: 1, is_local: 1 }]);
+    expect(failures(cluster, 'execute')).toEqual([]);
+    expect(failures(cluster, 'insert')).toEqual([]);
+    const engines = rowsOf(cluster, 'schema engines') as { name: string; engine: string }[];
+    expect(
+      engines
+        .filter((e) => e.engine === 'Distributed')
+        .map((e) => e.name)
+        .sort(),
+    ).toEqual([...ALL_TABLES].sort());
+  });
+
+  it.each(CHECKS.map((c) => c.id))('%s through the Distributed tables: same answer as 18.16', (id) => {
+    expect(normalize(rowsOf(cluster, id))).toEqual(normalize(legacy.results.get(id)!));
+    expect(normalize(rowsOf(cluster, `${id} optimized`))).toEqual(normalize(legacy.optimized.get(id)!));
+  });
+});
