@@ -32,11 +32,13 @@ import {
   BatchWriter,
   bindQueryParams,
   type ClickHouseConfig,
+  ClickHouseStoreError,
   createClickHouseClient,
   LOADER_TABLES,
   loadAnalystQueries,
   runMigrations,
   STATUS_TABLE_SPECS,
+  serverCodeOf,
   TableBatch,
   TELEMETRY_TABLE_SPECS,
 } from '../src';
@@ -375,12 +377,80 @@ function insertSteps(): ChdbStep[] {
     .map((s, i) => ({ id: `insert #${i}`, sql: s.sql }));
 }
 
+// ---- rows the server refuses -------------------------------------------------------------------
+
+/** Rows through the real encoders with a value no column can hold: one insert each. */
+function poisonRows(): { id: string; table: string; row: object }[] {
+  const rows = flattenStatus(STATUS.fullRecent);
+  const failing = rows.bundles.find((b) => b.error_rows.length > 0)!;
+  return [
+    {
+      id: 'negative count (status_reports.sample_count UInt32)',
+      table: 'status_reports',
+      row: { ...rows.status_reports[0]!, sample_count: -1 },
+    },
+    {
+      id: 'negative array element (bundles.error_rows Array(UInt32))',
+      table: 'bundles',
+      row: { ...failing, error_rows: failing.error_rows.map(() => -1) },
+    },
+    {
+      id: 'negative seq (prometheus_samples, the hand-written encoder)',
+      table: 'prometheus_samples',
+      row: { ...rows.prometheus_samples[0]!, seq: -1 },
+    },
+    {
+      id: 'negative heap (version_reports.heap_usage_bytes Nullable(UInt64))',
+      table: 'version_reports',
+      row: { ...flattenTelemetry(VERSIONS.c), heap_usage_bytes: -5 },
+    },
+  ];
+}
+const POISON_IDS = poisonRows().map((p) => p.id);
+
+interface PoisonOutcome {
+  id: string;
+  /** What the BatchWriter threw on 18.16 (null: the server took the row). */
+  error: ClickHouseStoreError | null;
+  sql: string;
+}
+let poison: PoisonOutcome[] = [];
+
+/** After the 18.16 checks (a row the server took would change their answers). */
+async function poisonThroughProxy(): Promise<PoisonOutcome[]> {
+  const recorder = new RecordingProxy(SERVER_URL!);
+  const client = createClickHouseClient(serverConfig(await recorder.start()));
+  const writer = new BatchWriter({ client, database: DATABASE, attempts: 1 });
+  const outcomes: PoisonOutcome[] = [];
+  try {
+    for (const { id, table, row } of poisonRows()) {
+      const batch = new TableBatch(new Map([...STATUS_TABLE_SPECS, ...TELEMETRY_TABLE_SPECS]));
+      batch.add(table, [row]);
+      const before = recorder.statements.length;
+      let error: ClickHouseStoreError | null = null;
+      try {
+        await writer.write(batch);
+      } catch (err) {
+        if (!(err instanceof ClickHouseStoreError)) throw err;
+        error = err;
+      }
+      outcomes.push({ id, error, sql: recorder.statements[before]?.sql ?? '' });
+    }
+  } finally {
+    await client.close();
+    await recorder.stop();
+  }
+  return outcomes;
+}
+
 beforeAll(async () => {
   if (!SERVER_URL) throw new Error('CLICKHOUSE_URL is not set (the integration global setup provides it)');
   const pythonPromise = chdbPython();
   const proxyUrl = await proxy.start();
   await deliverThroughProxy(proxyUrl);
   await proxy.stop();
+  legacy = await runOnLegacy();
+  poison = await poisonThroughProxy();
   const python = await pythonPromise;
 
   single = await runChdb(python, [
@@ -388,6 +458,7 @@ beforeAll(async () => {
     { id: 'stop merges', sql: 'SYSTEM STOP MERGES' },
     ...replaySteps(),
     ...checkSteps(),
+    ...poison.map((p): ChdbStep => ({ id: `poison ${p.id}`, sql: p.sql })),
   ]);
 
   // The cluster-mode statement stream of the real runner, recorded without a server behind it.
@@ -430,8 +501,6 @@ beforeAll(async () => {
     ],
     [['config-file', configFile]],
   );
-
-  legacy = await runOnLegacy();
 }, 600_000);
 
 afterAll(async () => {
@@ -533,6 +602,21 @@ describe('single node: what the project sent to 18.16, replayed on current Click
     expect(normalize(rowsOf(single, id))).toEqual(normalize(expected));
     expect(normalize(rowsOf(single, `${id} optimized`))).toEqual(normalize(legacy.optimized.get(id)!));
   });
+});
+
+describe('rows the server refuses', () => {
+  it.each(POISON_IDS)(
+    '%s: refused on 18.16 (INSERT_REJECTED) and on current ClickHouse with the same code',
+    (id) => {
+      const outcome = poison.find((p) => p.id === id)!;
+      expect(outcome.error, `18.16 took the row: ${outcome.sql}`).not.toBeNull();
+      expect(outcome.error!.code).toBe('INSERT_REJECTED');
+      const current = result(single, `poison ${id}`);
+      expect(current.ok, 'current ClickHouse took the row').toBe(false);
+      const message = current.ok ? '' : current.error;
+      expect(serverCodeOf({ message }), message).toBe(outcome.error!.serverCode);
+    },
+  );
 });
 
 describe('cluster mode on current ClickHouse', () => {
