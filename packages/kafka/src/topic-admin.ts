@@ -80,14 +80,51 @@ export function createTopicAdmin(options: { kafka: Pick<Kafka, 'admin'>; logger:
       replicationFactor: s.replicationFactor,
       configEntries: Object.entries(s.configs ?? {}).map(([name, value]) => ({ name, value })),
     }));
-    try {
-      // Resolves false when every topic already existed (another process won the race).
-      await admin.createTopics({ topics, waitForLeaders: true, timeout: 10_000 });
-    } catch (err) {
-      if (!allAlreadyExist(err)) throw wrap(err, `creating ${missing.map((s) => s.topic).join(', ')} failed`);
+    const names = missing.map((s) => s.topic);
+    for (let attempt = 1; ; attempt++) {
+      try {
+        // Resolves false when every topic already existed (another process won the race).
+        await admin.createTopics({ topics, waitForLeaders: false, timeout: 10_000 });
+        break;
+      } catch (err) {
+        if (allAlreadyExist(err)) break;
+        // A broker still loading metadata answers with retriable errors for a moment.
+        if ((err as { retriable?: boolean }).retriable !== true || attempt >= CREATE_ATTEMPTS) {
+          throw wrap(err, `creating ${names.join(', ')} failed`);
+        }
+        await sleep(100 * attempt);
+      }
     }
-    log.info({ topics: missing.map((s) => s.topic) }, 'topics ensured');
+    await waitForLeaders(names);
+    log.info({ topics: names }, 'topics ensured');
     return missing.map((s) => s.topic);
+  }
+
+  // Created is not yet usable: with KRaft the brokers learn about a new topic's leaders a moment later,
+  // and kafkajs' own waitForLeaders fails on the "unknown topic" answers of that moment instead of
+  // waiting. Produce only once every partition has a leader, so the first reports are not 503s.
+  async function waitForLeaders(names: string[]): Promise<void> {
+    const deadline = Date.now() + LEADER_WAIT_MS;
+    for (;;) {
+      try {
+        const { topics } = await admin.fetchTopicMetadata({ topics: names });
+        const led = topics.every((t) => t.partitions.length > 0 && t.partitions.every((p) => p.leader >= 0));
+        if (led && topics.length === names.length) return;
+      } catch (err) {
+        if ((err as { retriable?: boolean }).retriable !== true)
+          throw wrap(err, `metadata of ${names.join(', ')}`);
+      }
+      if (Date.now() > deadline) {
+        throw new KafkaError(
+          'TOPIC_ADMIN_FAILED',
+          `no leaders for ${names.join(', ')} within ${LEADER_WAIT_MS} ms`,
+          {
+            retriable: true,
+          },
+        );
+      }
+      await sleep(100);
+    }
   }
 
   function ensureTopic(spec: TopicSpec): Promise<void> {
@@ -113,6 +150,10 @@ export function createTopicAdmin(options: { kafka: Pick<Kafka, 'admin'>; logger:
     },
   };
 }
+
+const CREATE_ATTEMPTS = 5;
+const LEADER_WAIT_MS = 10_000;
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 function allAlreadyExist(err: unknown): boolean {
   const errors = (err as { errors?: { type?: string }[] })?.errors;
