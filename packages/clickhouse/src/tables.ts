@@ -1,21 +1,6 @@
 // The tables the loaders write, with the Float64 columns that may carry NaN/±Inf.
+import type { PrometheusSampleRow } from '@opa-fleet/flatten';
 import { jsonNumber, type TableSpec } from './row-encoder';
-
-interface SampleRow {
-  event_id: string;
-  seq: number;
-  received_at: number;
-  received_at_us: number;
-  instance_id: string;
-  partition: string;
-  family: string;
-  type: string;
-  name: string;
-  label_names: string[];
-  label_values: string[];
-  value: number;
-  timestamp_ms: number | null;
-}
 
 /**
  * prometheus_samples is most of the volume (about 20 rows per report). Its rows repeat the report's
@@ -31,7 +16,7 @@ export function createSampleRowEncoder(): (row: object) => string {
   let lastPartition = '';
   let prefix = '';
   return (r) => {
-    const row = r as SampleRow;
+    const row = r as PrometheusSampleRow;
     if (
       row.event_id !== lastEventId ||
       row.instance_id !== lastInstance ||

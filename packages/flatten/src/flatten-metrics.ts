@@ -10,9 +10,13 @@ import { formatPrometheusFloat } from './prometheus-float';
 
 /** A sample before it gets the report's key columns. */
 export interface Sample {
+  /** Metric family name (`http_request_duration_seconds`). */
   family: string;
+  /** `COUNTER`, `GAUGE`, `SUMMARY`, `UNTYPED`, `HISTOGRAM`, `GAUGE_HISTOGRAM`. */
   type: string;
+  /** Sample name as in the text exposition (`http_request_duration_seconds_bucket`). */
   name: string;
+  /** Metric labels sorted by name, then `le` or `quantile` last, as parallel arrays. */
   label_names: string[];
   label_values: string[];
   value: number;

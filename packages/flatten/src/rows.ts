@@ -4,6 +4,7 @@
 // Every row of a report carries the report's key: `event_id` (the idempotency key minted by the
 // gateway) and `seq` (the row's position among that report's rows of the same table), so a
 // redelivered report produces byte-identical rows that ReplacingMergeTree collapses.
+import type { Sample } from './flatten-metrics';
 
 /** Columns shared by every row derived from one status report. */
 export interface ReportRowKey {
@@ -83,19 +84,8 @@ export interface PluginRow extends ReportRowKey {
   extra_json: string | null;
 }
 
-export interface PrometheusSampleRow extends ReportRowKey {
-  /** Metric family name (`http_request_duration_seconds`). */
-  family: string;
-  /** `COUNTER`, `GAUGE`, `SUMMARY`, `UNTYPED`, `HISTOGRAM`, `GAUGE_HISTOGRAM`. */
-  type: string;
-  /** Sample name as in the text exposition (`http_request_duration_seconds_bucket`). */
-  name: string;
-  /** Metric labels sorted by name, then `le` or `quantile` last, as parallel arrays. */
-  label_names: string[];
-  label_values: string[];
-  value: number;
-  timestamp_ms: number | null;
-}
+/** One flattened Prometheus sample of a report: `Sample` (see flatten-metrics) plus the report's key. */
+export interface PrometheusSampleRow extends ReportRowKey, Sample {}
 
 export interface VersionReportRow {
   event_id: string;
