@@ -17,8 +17,13 @@ function goTime(ms: number): string {
   return new Date(ms).toISOString().replace(/\.(\d{3})Z$/, (_, millis: string) => `.${millis}123456Z`);
 }
 
+/** As OPA prints its version: `v1.4.2`, but a non-release build such as `edge` without the `v`. */
+function versionTag(version: string): string {
+  return /^\d/.test(version) ? `v${version}` : version;
+}
+
 function userAgent(instance: SimulatedInstance): string {
-  return `Open Policy Agent/v${instance.version} (${instance.os}, ${instance.arch})`;
+  return `Open Policy Agent/${versionTag(instance.version)} (${instance.os}, ${instance.arch})`;
 }
 
 export function versionReport(instance: SimulatedInstance, seq = 0, trace = false): OutgoingReport {
@@ -29,7 +34,7 @@ export function versionReport(instance: SimulatedInstance, seq = 0, trace = fals
     headers: { 'content-type': 'application/json', 'user-agent': userAgent(instance) },
     body: JSON.stringify({
       id: instance.id,
-      version: `v${instance.version}`,
+      version: versionTag(instance.version),
       // OPA sends the heap size as a string.
       heap_usage_bytes: String(20_000_000 + ((instance.reportsSent * 7919) % 50_000_000)),
       ...(trace ? { sim_seq: seq } : {}),
@@ -227,7 +232,7 @@ export function statusReport(
     path: instance.partition === null ? '/status/' : `/status/${encodeURIComponent(instance.partition)}`,
     headers: {
       'content-type': 'application/json',
-      'user-agent': `Open Policy Agent/v${instance.version} (${instance.os}, ${instance.arch})`,
+      'user-agent': userAgent(instance),
     },
     body: JSON.stringify(body),
   };
