@@ -61,6 +61,24 @@ try {
   const rssTimer = setInterval(sampleRss, 500);
 
   // Acknowledgement times in order, and the first time the table held k rows.
+  // Warm-up: the partition topics exist and the loader consumes them before the clock starts
+  // (a new partition topic is discovered within TOPIC_REFRESH_MS, which is not what this measures).
+  const warmupPaths = ['/status/', '/status/eu', '/status/us'];
+  for (const path of warmupPaths) {
+    const response = await fetch(new URL(path, harness.pipeline.gatewayUrl), {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ labels: { id: `warmup${path}`, version: '1.4.2' } }),
+    });
+    if (!response.ok) throw new Error(`warm-up report to ${path} answered ${response.status}`);
+  }
+  const warm = await harness.waitFor<{ n: string }>(
+    'SELECT count() AS n FROM status_reports',
+    (rows) => Number(rows[0]?.n ?? 0) >= warmupPaths.length,
+    60_000,
+  );
+  const warmupRows = Number(warm[0]?.n ?? 0);
+
   const acked: number[] = [];
   const visibleAt: number[] = [];
   let polling = true;
@@ -70,7 +88,7 @@ try {
         const [row] = await harness.query<{ n: string }>('SELECT count() AS n FROM status_reports');
         const n = Number(row?.n ?? 0);
         const now = performance.now();
-        while (visibleAt.length < n) visibleAt.push(now);
+        while (visibleAt.length < n - warmupRows) visibleAt.push(now);
       } catch {
         // table not there yet
       }
@@ -81,7 +99,7 @@ try {
   // Status updates only: every instance's version report first would skew a status-rate benchmark.
   const fleet = createFleet({ size: 2000, seed: 9, partitions: ['', 'eu', 'us'], failingShare: 0.2 });
   const schedule = createSchedule(fleet, seededRandom(10), { dayMs: 3_600_000, changeChance: 0.05 });
-  for (let i = 0; i < fleet.length; i++) schedule.next(0); // consume the start-up version reports unsent
+  for (let i = 0; i < fleet.length; i++) schedule.next(Date.now()); // consume the start-up version reports unsent
   const started = performance.now();
   const summary = await runFleet(schedule, {
     target: new URL(harness.pipeline.gatewayUrl),
@@ -89,7 +107,9 @@ try {
     durationMs: seconds * 1000,
     concurrency: 128,
     requestTimeoutMs: 10_000,
-    onAccepted: () => acked.push(performance.now()),
+    onAccepted: (report) => {
+      if (report.kind === 'status') acked.push(performance.now());
+    },
   });
   const sendSeconds = (performance.now() - started) / 1000;
   const deadline = performance.now() + 120_000;
