@@ -113,6 +113,14 @@ export function buildApp(deps: GatewayDeps): FastifyInstance {
   function sendError(err: unknown, request: FastifyRequest, reply: FastifyReply): FastifyReply {
     const http = toHttpError(err, config.retryAfterSeconds);
     if (!http.expected) request.log.error({ err }, 'request failed');
+    else if (http.statusCode >= 500)
+      request.log.warn({ code: http.body.code, route: routeOf(request) }, 'report refused');
+    // Rejected input: what and where, never the client's address (the request logger carries only reqId).
+    else
+      request.log.info(
+        { code: http.body.code, path: http.body.path, route: routeOf(request) },
+        'report rejected',
+      );
     metrics.rejected.inc({ route: routeOf(request), reason: http.body.code });
     if (http.body.code === 'METHOD_NOT_ALLOWED') reply.header('allow', 'POST');
     return reply.code(http.statusCode).headers(http.headers).send(http.body);

@@ -463,4 +463,39 @@ describe('operations', () => {
     expect(lines.join('')).not.toContain('203.0.113.77');
     expect(lines.join('')).not.toContain('remoteAddress');
   });
+
+  it('logs a rejected report with its code and JSON path, without the client address', async () => {
+    const lines: string[] = [];
+    const destination = new Writable({
+      write(chunk, _enc, cb) {
+        lines.push(chunk.toString());
+        cb();
+      },
+    });
+    const config = loadGatewayConfig({ KAFKA_BROKERS: '127.0.0.1:1' });
+    const app = buildApp({
+      config,
+      logger: pino({ level: 'info' }, destination),
+      registry: createMetrics('gateway'),
+      producer: fakeProducer(),
+      releases: { latest: () => null, ready: () => true },
+      statusTopics: createStatusTopics({
+        policy: config.topicPolicy,
+        admin: null,
+        numPartitions: 1,
+        replicationFactor: 1,
+      }),
+    });
+    const r = await app.inject({
+      method: 'POST',
+      url: '/status',
+      payload: JSON.stringify({ labels: { version: '1.0.0' } }),
+      headers: JSON_HEADERS,
+      remoteAddress: '203.0.113.78',
+    });
+    expect(r.statusCode).toBe(400);
+    const rejected = lines.map((line) => JSON.parse(line)).find((entry) => entry.msg === 'report rejected');
+    expect(rejected).toMatchObject({ code: 'MISSING_FIELD', path: '$.labels.id' });
+    expect(lines.join('')).not.toContain('203.0.113.78');
+  });
 });
