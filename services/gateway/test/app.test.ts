@@ -120,6 +120,19 @@ describe('reports', () => {
     const record = statusCodec.decode(t.producer.sent[0]!.value);
     expect(record.labels.id).toBe((readFixture('status-full.json') as { labels: { id: string } }).labels.id);
   });
+
+  it.each([
+    ['identity', Buffer.from(STATUS)],
+    ['', Buffer.from(STATUS)],
+    [' X-GZip ', gzipSync(STATUS)],
+  ])('content-encoding %j is accepted', async (encoding, payload) => {
+    const t = await buildTestApp();
+    const response = await post(t, '/status', payload, { ...JSON_HEADERS, 'content-encoding': encoding });
+    expect(response.statusCode).toBe(200);
+    expect(t.producer.sent).toHaveLength(1);
+    const record = statusCodec.decode(t.producer.sent[0]!.value);
+    expect(record.labels.id).toBe((readFixture('status-full.json') as { labels: { id: string } }).labels.id);
+  });
 });
 
 describe('bad input table', () => {
