@@ -129,13 +129,107 @@ function readNullable(this: NullableUnion, tap: Tap): unknown {
 class NullableUnionType extends UnwrappedUnionType {}
 Object.assign(NullableUnionType.prototype, { _write: writeNullable, _read: readNullable });
 
+// Counts and timer values are ["long", "double"] (optionally with "null") unions: whole numbers travel as
+// varints (1–4 bytes instead of 8), anything else as a double. Both branches are JS numbers, which avsc's
+// unwrapped unions refuse as ambiguous; this union picks the branch from the value instead. -0 stays a double
+// so that it reads back as -0. From 2^48 on a varint is no shorter than a double, and avsc's long writer
+// would lose precision near 2^53.
+const LONG_WORTHWHILE = 2 ** 48;
+const { WrappedUnionType } = avro.types as unknown as { WrappedUnionType: TypeConstructor };
+
+interface NumberUnion {
+  _branchIndices: Record<string, number | undefined>;
+  types: readonly avro.Type[];
+}
+
+interface NumberTap extends Tap {
+  writeLong(value: number): void;
+  writeDouble(value: number): void;
+}
+
+function writeNumber(this: NumberUnion, tap: NumberTap, value: unknown): void {
+  const indices = this._branchIndices;
+  if (value === null) {
+    tap.writeLong(indices.null!);
+  } else if (
+    Number.isInteger(value) &&
+    Math.abs(value as number) < LONG_WORTHWHILE &&
+    !Object.is(value, -0)
+  ) {
+    tap.writeLong(indices.long!);
+    tap.writeLong(value as number);
+  } else {
+    tap.writeLong(indices.double!);
+    tap.writeDouble(value as number);
+  }
+}
+
+function readNumber(this: NumberUnion, tap: Tap): unknown {
+  const type = this.types[tap.readLong()] as unknown as Reader | undefined;
+  if (type === undefined) throw new Error('invalid union index');
+  return type._read(tap);
+}
+
+function checkNumber(
+  this: NumberUnion,
+  value: unknown,
+  _flags: unknown,
+  hook?: (value: unknown, type: unknown) => void,
+): boolean {
+  const ok = value === null ? this._branchIndices.null !== undefined : typeof value === 'number';
+  if (!ok && hook) hook(value, this);
+  return ok;
+}
+
+// Reading another version's plain `double` (or `long`, or nullable one): the first branch that can read it,
+// as Avro's resolution rules say; values stay unwrapped numbers.
+function updateNumber(
+  this: NumberUnion,
+  resolver: { _read?: (tap: Tap) => unknown },
+  writer: avro.Type,
+  opts: unknown,
+): void {
+  for (const type of this.types) {
+    let branch: Reader;
+    try {
+      branch = type.createResolver(writer, opts as object) as unknown as Reader;
+    } catch {
+      continue;
+    }
+    resolver._read = (tap) => branch._read(tap);
+    return;
+  }
+}
+
+class NumberUnionType extends WrappedUnionType {}
+Object.assign(NumberUnionType.prototype, {
+  _write: writeNumber,
+  _read: readNumber,
+  _check: checkNumber,
+  _update: updateNumber,
+  _copy: (value: unknown) => value,
+});
+
+function isNumberUnion(schema: unknown[]): boolean {
+  const branches = schema.filter((branch) => branch !== 'null');
+  return (
+    branches.length === 2 &&
+    branches.includes('long') &&
+    branches.includes('double') &&
+    schema.length - branches.length <= 1
+  );
+}
+
 function isNullable(schema: unknown[]): boolean {
   return schema.length === 2 && schema[0] === 'null' && schema[1] !== 'null';
 }
 
 function typeHook(schema: unknown, opts: unknown): avro.Type | undefined {
   if (schema === 'string') return new AsciiFastStringType();
-  if (Array.isArray(schema)) return isNullable(schema) ? new NullableUnionType(schema, opts) : undefined;
+  if (Array.isArray(schema)) {
+    if (isNullable(schema)) return new NullableUnionType(schema, opts);
+    return isNumberUnion(schema) ? new NumberUnionType(schema, opts) : undefined;
+  }
   if (typeof schema !== 'object' || schema === null || Array.isArray(schema)) return undefined;
   const type = (schema as { type?: unknown }).type;
   if (type === 'string' && !('logicalType' in schema)) return new AsciiFastStringType();
@@ -145,8 +239,9 @@ function typeHook(schema: unknown, opts: unknown): avro.Type | undefined {
 }
 
 /**
- * avsc's Type.forSchema, with array and map readers that reject impossible block counts and a faster
- * writer for short ASCII strings. Records encode to the same bytes as with plain avsc.
+ * avsc's Type.forSchema, with array and map readers that reject impossible block counts, a faster writer for
+ * short ASCII strings, and unwrapped `long`/`double` unions. Records encode to the same bytes as with plain
+ * avsc (whose own type for such a union wants wrapped values).
  */
 export function createAvroType(schema: unknown): avro.Type {
   return avro.Type.forSchema(schema as avro.Schema, { typeHook } as Partial<avro.ForSchemaOptions>);

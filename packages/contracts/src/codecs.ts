@@ -2,6 +2,7 @@
 
 import { createRecordCodec, type RecordCodec } from './record-codec';
 import { schemaVersionsOf } from './schema-catalog';
+import { statusWireMapping } from './status-wire';
 import type { ReleaseInfo, StatusReport, TelemetryReport } from './types';
 
 export const telemetryCodec: RecordCodec<TelemetryReport> = createRecordCodec({
@@ -10,6 +11,7 @@ export const telemetryCodec: RecordCodec<TelemetryReport> = createRecordCodec({
 
 export const statusCodec: RecordCodec<StatusReport> = createRecordCodec({
   versions: schemaVersionsOf('status-report'),
+  wireMapping: statusWireMapping,
 });
 
 export const releaseCodec: RecordCodec<ReleaseInfo> = createRecordCodec({

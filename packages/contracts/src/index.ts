@@ -11,8 +11,10 @@ export {
   type RecordCodec,
   type RecordCodecOptions,
   type VersionedSchema,
+  type WireMapping,
 } from './record-codec';
 export { loadSchemaVersions, SCHEMAS_DIR, type SchemaVersion } from './schema-catalog';
 export { type CompatibilityProblem, checkSchemaCompatibility } from './schema-compatibility';
+export { canonicalUserAgent, knownHelpTexts, statusWireMapping } from './status-wire';
 export * from './types';
 export { parseUserAgent } from './user-agent';

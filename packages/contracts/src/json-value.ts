@@ -85,7 +85,7 @@ export function optionalCount(value: unknown, parent: string, key: string): numb
       childPath(parent, key),
     );
   }
-  return n;
+  return n === 0 ? 0 : n; // -0 is an integer too, but an Avro long has no -0
 }
 
 /** An integer in [min, max], as a number or decimal string (`http_code`), or null when absent. */

@@ -26,9 +26,20 @@ export interface VersionedSchema {
   schema: unknown;
 }
 
-export interface RecordCodecOptions {
+/**
+ * What a subject's records look like on the wire beyond plain Avro (see status-wire.ts): `toWire` must not
+ * change its argument; `fromWire` may reuse the freshly decoded value it gets.
+ */
+export interface WireMapping<T> {
+  toWire(record: T): T;
+  fromWire(decoded: T): T;
+}
+
+export interface RecordCodecOptions<T = unknown> {
   /** Every kept version of the schema (any order). */
   versions: readonly VersionedSchema[];
+  /** The wire mapping of a schema version, or null when records of that version are plain Avro. */
+  wireMapping?: (schema: unknown) => WireMapping<T> | null;
   /** Version to decode into; defaults to the newest. */
   readVersion?: number;
   /** Version to encode with; defaults to the newest. */
@@ -51,7 +62,7 @@ interface WriterEntry {
 }
 
 /** A codec for one record subject over its kept schema versions. */
-export function createRecordCodec<T>(options: RecordCodecOptions): RecordCodec<T> {
+export function createRecordCodec<T>(options: RecordCodecOptions<T>): RecordCodec<T> {
   const { versions } = options;
   if (versions.length === 0) throw new Error('createRecordCodec needs at least one schema version');
   const newest = Math.max(...versions.map((v) => v.version));
@@ -66,6 +77,8 @@ export function createRecordCodec<T>(options: RecordCodecOptions): RecordCodec<T
   const readerType = createAvroType(readSchema.schema);
   const writerType = writeSchema === readSchema ? readerType : createAvroType(writeSchema.schema);
   const readerFingerprint = fingerprintBytes(parsingCanonicalForm(readSchema.schema));
+  const toWire = options.wireMapping?.(writeSchema.schema)?.toWire;
+  const fromWire = options.wireMapping?.(readSchema.schema)?.fromWire;
   const writeHeader = Buffer.concat([
     Buffer.from([MAGIC_0, MAGIC_1]),
     fingerprintBytes(parsingCanonicalForm(writeSchema.schema)),
@@ -87,8 +100,9 @@ export function createRecordCodec<T>(options: RecordCodecOptions): RecordCodec<T
     name,
     fingerprint: writeHeader.subarray(2),
 
-    encode(record: T): Buffer {
+    encode(value: T): Buffer {
       let end: number;
+      const record = toWire ? toWire(value) : value;
       try {
         writeHeader.copy(scratch, 0);
         end = writerType.encode(record, scratch, HEADER_LENGTH);
@@ -137,7 +151,7 @@ export function createRecordCodec<T>(options: RecordCodecOptions): RecordCodec<T
           decoded.offset < 0 ? `truncated ${name} body` : `trailing bytes after ${name} body`,
         );
       }
-      return decoded.value as T;
+      return fromWire ? fromWire(decoded.value as T) : (decoded.value as T);
     },
   };
 }

@@ -58,6 +58,11 @@ describe('normalizeStatus', () => {
     });
   });
 
+  it('reads a bundle size of -0 as 0, which is what an Avro long can carry', () => {
+    const size = normalize({ labels, bundles: { b: { size: -0 } } }).bundles[0]!.size;
+    expect(Object.is(size, 0)).toBe(true);
+  });
+
   it('names bundles after their key unless the object has a name', () => {
     const record = normalize({ labels, bundles: { a: {}, b: { name: 'bee' } } });
     expect(record.bundles.map((b) => b.name)).toEqual(['a', 'bee']);

@@ -27,7 +27,8 @@ function describeSchemas(schemas: readonly unknown[]): {
       return shortName(schema);
     }
     if (Array.isArray(schema)) {
-      const branches = schema.filter((b) => b !== 'null').map(describe);
+      // ["long", "double"] is one TypeScript number.
+      const branches = [...new Set(schema.filter((b) => b !== 'null').map(describe))];
       return schema.includes('null') ? `${branches.join(' | ')} | null` : branches.join(' | ');
     }
     const type = schema.type as Avsc;
@@ -46,7 +47,9 @@ function describeSchemas(schemas: readonly unknown[]): {
         const name = shortName(String(schema.name));
         const fields = new Map<string, string>();
         records.set(name, { fields });
-        for (const field of schema.fields as { name: string; type: Avsc }[]) {
+        for (const field of schema.fields as { name: string; type: Avsc; wire_only?: boolean }[]) {
+          // Wire-only fields (a help text reference) are resolved by the codec and never reach types.ts.
+          if (field.wire_only === true) continue;
           fields.set(field.name, describe(field.type));
         }
         return name;
