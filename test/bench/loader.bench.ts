@@ -9,7 +9,13 @@
 // Needs KAFKA_BROKERS and CLICKHOUSE_URL (defaults: 127.0.0.1:19092, http://127.0.0.1:18123).
 import { randomBytes } from 'node:crypto';
 import { parseArgs } from 'node:util';
-import { createClickHouseClient, runMigrations } from '@opa-fleet/clickhouse';
+import {
+  BatchWriter,
+  createClickHouseClient,
+  runMigrations,
+  STATUS_TABLE_SPECS,
+  TableBatch,
+} from '@opa-fleet/clickhouse';
 import { normalizeStatus, type StatusReport, statusCodec } from '@opa-fleet/contracts';
 import { flattenStatus, STATUS_TABLES, type StatusRows } from '@opa-fleet/flatten';
 import { createKafkaClient, topicNames } from '@opa-fleet/kafka';
@@ -117,6 +123,24 @@ async function baselineRun(database: string, rows: StatusRows[]) {
   return seconds;
 }
 
+/** The same rows through the loader's own encoders and writer (RowBinary for samples), nothing else. */
+async function encodedBaselineRun(database: string, rows: StatusRows[]) {
+  const client = createClickHouseClient({ url: clickhouseUrl, database });
+  const writer = new BatchWriter({ client, database, tableOrder: STATUS_TABLES });
+  const t0 = performance.now();
+  const perChunk = Math.max(1, Math.round(CHUNK / (totalRowsOf(rows[0]!) || 1)));
+  for (let i = 0; i < rows.length; i += perChunk) {
+    const batch = new TableBatch(STATUS_TABLE_SPECS);
+    for (const r of rows.slice(i, i + perChunk)) batch.addAll(Object.entries(r));
+    await writer.write(batch);
+  }
+  const seconds = (performance.now() - t0) / 1000;
+  await client.close();
+  return seconds;
+}
+
+const totalRowsOf = (r: StatusRows) => STATUS_TABLES.reduce((n, t) => n + r[t].length, 0);
+
 function decodeFlattenOnly(encoded: Buffer[]) {
   const t0 = performance.now();
   let rows = 0;
@@ -143,6 +167,9 @@ async function main() {
   await prefill();
   const loader = await loaderRun(loaderDb);
   const baselineSeconds = await baselineRun(baselineDb, rows);
+  const encodedDb = `bench_encoded_${run}`;
+  await runMigrations({ url: clickhouseUrl, database: encodedDb });
+  const encodedSeconds = await encodedBaselineRun(encodedDb, rows);
 
   const admin = createClickHouseClient({ url: clickhouseUrl, database: 'default' });
   const check = await admin.query({
@@ -150,7 +177,8 @@ async function main() {
     format: 'JSONEachRow',
   });
   const [{ n }] = (await check.json()) as [{ n: string }];
-  for (const db of [loaderDb, baselineDb]) await admin.command({ query: `DROP DATABASE IF EXISTS ${db}` });
+  for (const db of [loaderDb, baselineDb, encodedDb])
+    await admin.command({ query: `DROP DATABASE IF EXISTS ${db}` });
   await admin.close();
   await import('kafkajs').then(async ({ Kafka }) => {
     const a = new Kafka({
@@ -180,6 +208,13 @@ async function main() {
       `${fmt(baselineRows)} rows/s (${fmt(counts.prometheus_samples / baselineSeconds)} sample rows/s)`,
   );
   console.log(`loader / baseline: ${((100 * loaderRows) / baselineRows).toFixed(0)}%`);
+  const encodedRows = totalRows / encodedSeconds;
+  console.log(
+    `reference: the same rows through the loader's encoders and BatchWriter only (RowBinary samples, ` +
+      `batches of ~${CHUNK} rows): ${encodedSeconds.toFixed(2)} s, ${fmt(encodedRows)} rows/s ` +
+      `(${fmt(counts.prometheus_samples / encodedSeconds)} sample rows/s); loader / reference: ` +
+      `${((100 * loaderRows) / encodedRows).toFixed(0)}%`,
+  );
   if (Number(n) !== N) throw new Error(`expected ${N} distinct reports, found ${n}`);
 }
 

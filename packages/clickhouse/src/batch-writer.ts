@@ -1,4 +1,4 @@
-// Inserts a TableBatch: one JSONEachRow INSERT per table. Transient failures are retried a few
+// Inserts a TableBatch: one INSERT per table (JSONEachRow, or RowBinary for the hot table). Transient failures are retried a few
 // times with exponential backoff here; if they persist the error (with the server code and the
 // retriable flag) goes to the caller, which pauses consumption and retries the whole batch later.
 // A refusal of the rows themselves (INSERT_REJECTED: a value ClickHouse cannot parse or hold) is
@@ -8,7 +8,7 @@
 import { Readable } from 'node:stream';
 import type { ClickHouseClient } from '@clickhouse/client';
 import { ClickHouseStoreError, toInsertError } from './clickhouse-error';
-import type { TableBatch } from './table-batch';
+import type { InsertPayload, TableBatch } from './table-batch';
 
 export interface InsertObservation {
   table: string;
@@ -49,17 +49,17 @@ export class BatchWriter {
     }
     for (const table of batch.tablesInOrder(this.options.tableOrder)) {
       if (done.has(table)) continue;
-      await this.insertWithRetry(table, batch.bodyOf(table), batch.rowsOf(table));
+      await this.insertWithRetry(table, batch.payloadOf(table), batch.rowsOf(table));
       done.add(table);
     }
   }
 
-  private async insertWithRetry(table: string, body: string, rows: number): Promise<void> {
+  private async insertWithRetry(table: string, payload: InsertPayload, rows: number): Promise<void> {
     const attempts = Math.max(1, this.options.attempts ?? 3);
     let backoff = this.options.initialBackoffMs ?? 100;
     for (let attempt = 1; ; attempt++) {
       try {
-        await this.insert(table, body, rows);
+        await this.insert(table, payload, rows);
         return;
       } catch (err) {
         const error = toInsertError(table, err);
@@ -70,14 +70,16 @@ export class BatchWriter {
     }
   }
 
-  private async insert(table: string, body: string, rows: number): Promise<void> {
+  private async insert(table: string, payload: InsertPayload, rows: number): Promise<void> {
     const started = performance.now();
-    const bytes = Buffer.byteLength(body);
+    const { body, columns, format } = payload;
+    const bytes = typeof body === 'string' ? Buffer.byteLength(body) : body.length;
+    const columnList = columns ? ` (${columns.join(', ')})` : '';
     let ok = false;
     try {
       // exec with a pre-encoded body: the rows were encoded once when they were added to the batch.
       const result = await this.options.client.exec({
-        query: `INSERT INTO ${this.options.database}.${table} FORMAT JSONEachRow`,
+        query: `INSERT INTO ${this.options.database}.${table}${columnList} FORMAT ${format}`,
         values: Readable.from([body]),
       });
       result.stream.resume();

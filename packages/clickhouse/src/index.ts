@@ -22,13 +22,14 @@ export {
   runMigrations,
   templateContext,
 } from './migrations';
-export { encodeRow, jsonNumber, type TableSpec } from './row-encoder';
-export { TableBatch } from './table-batch';
+export { RowBinaryWriter } from './row-binary';
+export { encodeRow, jsonNumber, type RowBinarySpec, type TableSpec } from './row-encoder';
+export { type InsertPayload, TableBatch } from './table-batch';
 export { createTableBatchSink, type RowsByTable, type TableBatchSink } from './table-batch-sink';
 export {
-  createSampleRowEncoder,
   LOADER_TABLES,
   RELEASES_TABLE,
+  SAMPLE_ROW_BINARY,
   STATUS_TABLE_SPECS,
   TELEMETRY_TABLE_SPECS,
 } from './tables';

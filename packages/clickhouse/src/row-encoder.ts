@@ -3,12 +3,23 @@
 // tokens NaN, inf and -inf in JSONEachRow. Only the columns declared as floats are checked, so the
 // common row takes the fast JSON.stringify path.
 
+import type { RowBinaryWriter } from './row-binary';
+
 export interface TableSpec {
   name: string;
   /** Float64 columns (scalar or array) that may hold NaN or ±Infinity. */
   floatColumns?: readonly string[];
   /** A hand-written encoder for a hot table (one JSONEachRow line, with its newline). */
   encode?: (row: object) => string;
+  /** Insert as RowBinary instead of JSONEachRow (the hot table): `write` writes `columns` in order. */
+  rowBinary?: RowBinarySpec;
+}
+
+export interface RowBinarySpec {
+  /** The INSERT's column list, in the order `write` writes them. */
+  columns: readonly string[];
+  /** Writes one row; throws (RangeError) for a value the column type cannot hold. */
+  write: (row: object, out: RowBinaryWriter) => void;
 }
 
 const NAN = '\u0000NaN';

@@ -1,6 +1,7 @@
 // Adapts TableBatch + BatchWriter to the batch consumer's sink contract (structurally, so this
 // package does not depend on Kafka): `rowsOf` is the per-record pipeline (decode -> flatten) and
-// runs completely before anything is added, so a record that throws leaves the batch untouched.
+// runs completely before anything is added, and adding is all or nothing (a row the RowBinary encoder
+// refuses), so a record that throws leaves the batch untouched.
 // An insert the server refused for its rows (INSERT_REJECTED) tells the consumer to isolate the
 // records at fault; every other failure is retried.
 import type { BatchWriter } from './batch-writer';
@@ -28,7 +29,7 @@ export function createTableBatchSink<R, T extends RowsByTable<T>>(options: {
     createBatch: () => new TableBatch(options.specs),
     add(batch, record) {
       const rows = options.rowsOf(record);
-      for (const table of Object.keys(rows) as (keyof T & string)[]) batch.add(table, rows[table]);
+      batch.addAll(Object.entries(rows) as [string, readonly object[]][]);
     },
     size: (batch) => ({ rows: batch.rows, bytes: batch.bytes }),
     write: (batch) => options.writer.write(batch),

@@ -1,10 +1,33 @@
-// Rows of several tables accumulated for one insert per table. Rows are encoded when added, so
-// the batch knows its exact size in bytes (used to cut batches) and a retry resends the same bytes.
-import { encodeRow, type TableSpec } from './row-encoder';
+// Rows of several tables accumulated for one insert per table. Rows are encoded when added (JSONEachRow
+// lines, or RowBinary for a table whose spec says so), so the batch knows its exact size in bytes (used to
+// cut batches) and a retry resends the same bytes. Adding is all or nothing: rows that fail to encode
+// leave the batch as it was, so the caller can dead-letter the record and go on.
+
+import { RowBinaryWriter } from './row-binary';
+import { encodeRow, type RowBinarySpec, type TableSpec } from './row-encoder';
 
 interface TableChunk {
   spec: TableSpec;
+  /** JSONEachRow lines; unused for a RowBinary table. */
   lines: string[];
+  binary: RowBinaryWriter | null;
+  rows: number;
+  bytes: number;
+}
+
+/** What one INSERT sends: the format, its column list (RowBinary) and the body. */
+export interface InsertPayload {
+  format: 'JSONEachRow' | 'RowBinary';
+  /** The columns the body holds, in order; null when the body names them (JSONEachRow). */
+  columns: readonly string[] | null;
+  body: string | Buffer;
+}
+
+interface ChunkMark {
+  chunk: TableChunk;
+  lines: number;
+  binaryLength: number;
+  rows: number;
   bytes: number;
 }
 
@@ -15,23 +38,46 @@ export class TableBatch {
 
   constructor(private readonly specs: ReadonlyMap<string, TableSpec>) {}
 
+  /** Adds the rows of one table; on an encoding error nothing of them is added. */
   add(table: string, rows: readonly object[]): void {
-    if (rows.length === 0) return;
-    let chunk = this.tables.get(table);
-    if (!chunk) {
-      const spec = this.specs.get(table) ?? { name: table };
-      chunk = { spec, lines: [], bytes: 0 };
-      this.tables.set(table, chunk);
+    this.addAll([[table, rows]]);
+  }
+
+  /** Adds the rows of one record, every table or none (an encoding error rolls all of them back). */
+  addAll(rowsByTable: Iterable<readonly [string, readonly object[]]>): void {
+    const marks: ChunkMark[] = [];
+    const rowCount = this.rowCount;
+    const byteCount = this.byteCount;
+    try {
+      for (const [table, rows] of rowsByTable) {
+        if (rows.length === 0) continue;
+        const chunk = this.chunkOf(table);
+        marks.push({
+          chunk,
+          lines: chunk.lines.length,
+          binaryLength: chunk.binary?.length ?? 0,
+          rows: chunk.rows,
+          bytes: chunk.bytes,
+        });
+        const added = chunk.spec.rowBinary
+          ? appendBinary(chunk, chunk.spec.rowBinary, rows)
+          : appendLines(chunk, rows);
+        chunk.rows += rows.length;
+        chunk.bytes += added;
+        this.rowCount += rows.length;
+        this.byteCount += added;
+      }
+    } catch (err) {
+      for (const mark of marks.reverse()) {
+        mark.chunk.lines.length = mark.lines;
+        mark.chunk.binary?.truncate(mark.binaryLength);
+        mark.chunk.rows = mark.rows;
+        mark.chunk.bytes = mark.bytes;
+      }
+      this.rowCount = rowCount;
+      this.byteCount = byteCount;
+      throw err;
     }
-    const { encode, floatColumns } = chunk.spec;
-    for (const row of rows) {
-      const line = encode ? encode(row) : encodeRow(row, floatColumns);
-      chunk.lines.push(line);
-      // Rows are mostly ASCII; string length is a close, cheap estimate of the UTF-8 size.
-      chunk.bytes += line.length;
-      this.byteCount += line.length;
-    }
-    this.rowCount += rows.length;
   }
 
   get rows(): number {
@@ -44,7 +90,7 @@ export class TableBatch {
 
   /** Tables with rows, in the order given (unknown tables after, in insertion order). */
   tablesInOrder(order: readonly string[] = []): string[] {
-    const names = [...this.tables.keys()];
+    const names = [...this.tables.keys()].filter((t) => this.rowsOf(t) > 0);
     const rank = (t: string) => {
       const i = order.indexOf(t);
       return i === -1 ? order.length : i;
@@ -53,11 +99,45 @@ export class TableBatch {
   }
 
   rowsOf(table: string): number {
-    return this.tables.get(table)?.lines.length ?? 0;
+    return this.tables.get(table)?.rows ?? 0;
   }
 
-  /** The JSONEachRow body of one table. */
-  bodyOf(table: string): string {
-    return this.tables.get(table)?.lines.join('') ?? '';
+  /** The body of one table's INSERT, in the table's format. */
+  payloadOf(table: string): InsertPayload {
+    const chunk = this.tables.get(table);
+    const binary = chunk?.spec.rowBinary;
+    if (chunk?.binary && binary) {
+      return { format: 'RowBinary', columns: binary.columns, body: chunk.binary.bytes() };
+    }
+    return { format: 'JSONEachRow', columns: null, body: chunk?.lines.join('') ?? '' };
   }
+
+  private chunkOf(table: string): TableChunk {
+    let chunk = this.tables.get(table);
+    if (!chunk) {
+      const spec = this.specs.get(table) ?? { name: table };
+      chunk = { spec, lines: [], binary: spec.rowBinary ? new RowBinaryWriter() : null, rows: 0, bytes: 0 };
+      this.tables.set(table, chunk);
+    }
+    return chunk;
+  }
+}
+
+function appendLines(chunk: TableChunk, rows: readonly object[]): number {
+  const { encode, floatColumns } = chunk.spec;
+  let bytes = 0;
+  for (const row of rows) {
+    const line = encode ? encode(row) : encodeRow(row, floatColumns);
+    chunk.lines.push(line);
+    // Rows are mostly ASCII; string length is a close, cheap estimate of the UTF-8 size.
+    bytes += line.length;
+  }
+  return bytes;
+}
+
+function appendBinary(chunk: TableChunk, spec: RowBinarySpec, rows: readonly object[]): number {
+  const out = chunk.binary!;
+  const start = out.length;
+  for (const row of rows) spec.write(row, out);
+  return out.length - start;
 }

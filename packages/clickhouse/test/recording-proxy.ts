@@ -15,6 +15,10 @@ export interface RecordedStatement {
   sql: string;
   /** HTTP status the real server answered with. */
   status: number;
+  /** The URL `query` (an INSERT whose data is the body), or null when the body is the statement. */
+  query: string | null;
+  /** The request body as sent (RowBinary data is not text: replay it from a file, see `sql`). */
+  body: Buffer;
 }
 
 const NOT_SETTINGS = new Set(['query', 'database', 'query_id', 'session_id']);
@@ -82,6 +86,8 @@ export class RecordingProxy {
       // the query, then the body, as one stream; a newline between them is what clickhouse-client sends.
       sql: query === null ? text : text.length > 0 ? `${query}\n${text}` : query,
       status,
+      query,
+      body,
     });
   }
 }

@@ -2,7 +2,6 @@ import { describe, expect, it } from 'vitest';
 import {
   bindQueryParams,
   ClickHouseStoreError,
-  createSampleRowEncoder,
   encodeRow,
   isRetriable,
   serverCodeOf,
@@ -33,7 +32,11 @@ describe('TableBatch', () => {
     expect(batch.rows).toBe(3);
     expect(batch.bytes).toBe('{"a":1}\n'.length + 2 * '{"b":1}\n'.length);
     expect(batch.tablesInOrder(['bundles', 'status_reports'])).toEqual(['bundles', 'status_reports']);
-    expect(batch.bodyOf('bundles')).toBe('{"b":1}\n{"b":2}\n');
+    expect(batch.payloadOf('bundles')).toEqual({
+      format: 'JSONEachRow',
+      columns: null,
+      body: '{"b":1}\n{"b":2}\n',
+    });
   });
 });
 
@@ -69,50 +72,5 @@ describe('bindQueryParams', () => {
 
   it('fails on a missing parameter', () => {
     expect(() => bindQueryParams('{x:String}', {})).toThrow(ClickHouseStoreError);
-  });
-});
-
-describe('createSampleRowEncoder', () => {
-  const row = (over: object = {}) => ({
-    event_id: 'e"1',
-    seq: 0,
-    received_at: 1_795_500_000,
-    received_at_us: 1_795_500_000_123_456,
-    instance_id: 'i',
-    partition: 'p\n',
-    family: 'f',
-    type: 'HISTOGRAM',
-    name: 'f_bucket',
-    label_names: ['code', 'le'],
-    label_values: ['200', '+Inf'],
-    value: 3,
-    timestamp_ms: null,
-    ...over,
-  });
-
-  it('writes the same JSON as the generic encoder, reusing the report prefix across rows', () => {
-    const encode = createSampleRowEncoder();
-    for (const r of [
-      row(),
-      row({ seq: 1, value: 0.25, timestamp_ms: 17 }),
-      row({ event_id: 'e2', seq: 0 }),
-    ]) {
-      const line = encode(r);
-      expect(line.endsWith('\n')).toBe(true);
-      const expected = JSON.parse(encodeRow(r));
-      if (expected.timestamp_ms === null) delete expected.timestamp_ms;
-      expect(JSON.parse(line)).toEqual(expected);
-    }
-  });
-
-  it('leaves out columns at their default (ClickHouse fills them in)', () => {
-    const line = createSampleRowEncoder()(row({ partition: '', timestamp_ms: null }));
-    const { partition: _p, timestamp_ms: _t, ...rest } = row();
-    expect(JSON.parse(line)).toEqual(rest);
-  });
-
-  it('writes non-finite values as ClickHouse tokens', () => {
-    expect(createSampleRowEncoder()(row({ value: Number.NaN }))).toContain('"value":NaN}');
-    expect(createSampleRowEncoder()(row({ value: Number.NEGATIVE_INFINITY }))).toContain('"value":-inf}');
   });
 });

@@ -1,7 +1,7 @@
 // StatusReport -> rows of status_reports, bundles, plugins and prometheus_samples.
 // Decision-log upload state is one-per-report, so it lives in columns of the status_reports row.
 import type { BundleStatus, StatusReport } from '@opa-fleet/contracts';
-import { flattenMetricFamilies } from './flatten-metrics';
+import { forEachSample } from './flatten-metrics';
 import type {
   BundleKind,
   BundleRow,
@@ -41,22 +41,26 @@ export function flattenStatus(report: StatusReport): StatusRows {
     extra_json: p.extra_json,
   }));
 
-  const prometheus_samples: PrometheusSampleRow[] = flattenMetricFamilies(report.metric_families).map(
-    (sample, seq) => ({
-      event_id,
-      seq,
-      received_at,
-      received_at_us,
-      instance_id,
-      partition,
-      family: sample.family,
-      type: sample.type,
-      name: sample.name,
-      label_names: sample.label_names,
-      label_values: sample.label_values,
-      value: sample.value,
-      timestamp_ms: sample.timestamp_ms,
-    }),
+  const prometheus_samples: PrometheusSampleRow[] = [];
+  forEachSample(
+    report.metric_families,
+    (family, type, name, label_names, label_values, value, timestamp_ms) => {
+      prometheus_samples.push({
+        event_id,
+        seq: prometheus_samples.length,
+        received_at,
+        received_at_us,
+        instance_id,
+        partition,
+        family,
+        type,
+        name,
+        label_names,
+        label_values,
+        value,
+        timestamp_ms,
+      });
+    },
   );
 
   const labels = sortedEntries(report.labels.custom);

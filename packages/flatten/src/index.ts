@@ -1,5 +1,5 @@
 export { FlattenError, type FlattenErrorCode } from './flatten-error';
-export { flattenMetricFamilies, type Sample } from './flatten-metrics';
+export { flattenMetricFamilies, forEachSample, type Sample, type SampleSink } from './flatten-metrics';
 export { flattenStatus } from './flatten-status';
 export { flattenRelease, flattenTelemetry } from './flatten-telemetry';
 export { formatPrometheusFloat } from './prometheus-float';

@@ -1,0 +1,119 @@
+// ClickHouse's RowBinary input format, written straight into one growing buffer: every column in the
+// order of the INSERT's column list, little-endian fixed-width numbers, LEB128 lengths for strings and
+// arrays, a 0/1 byte before a Nullable value. Understood by ClickHouse 18.16 and current releases alike.
+// For the hot table (prometheus_samples) it costs a fraction of what building JSONEachRow text does,
+// on both sides: no number formatting or escaping here, no parsing of keys and text in ClickHouse.
+
+const TWO_32 = 2 ** 32;
+
+export class RowBinaryWriter {
+  private buf: Buffer;
+  private pos = 0;
+
+  constructor(initialBytes = 64 * 1024) {
+    this.buf = Buffer.allocUnsafe(initialBytes);
+  }
+
+  /** Bytes written so far. */
+  get length(): number {
+    return this.pos;
+  }
+
+  /** Drops everything written after `length` (a row that failed half way). */
+  truncate(length: number): void {
+    this.pos = Math.min(this.pos, length);
+  }
+
+  /** The bytes written, as a view (valid until the next write). */
+  bytes(): Buffer {
+    return this.buf.subarray(0, this.pos);
+  }
+
+  uvarint(value: number): void {
+    this.ensure(10);
+    let v = value;
+    while (v >= 0x80) {
+      this.buf[this.pos++] = (v % 0x80) | 0x80;
+      v = Math.floor(v / 0x80);
+    }
+    this.buf[this.pos++] = v;
+  }
+
+  string(value: string): void {
+    const length = value.length;
+    // Short ASCII, the common case: its UTF-8 length is its length, copied byte by byte (cheaper than
+    // a call into the native encoder up to a few dozen characters).
+    if (length < 24) {
+      this.ensure(1 + length);
+      const buf = this.buf;
+      const start = this.pos;
+      let pos = start + 1;
+      let i = 0;
+      for (; i < length; i++) {
+        const c = value.charCodeAt(i);
+        if (c > 0x7f) break;
+        buf[pos++] = c;
+      }
+      if (i === length) {
+        buf[start] = length;
+        this.pos = pos;
+        return;
+      }
+    }
+    const bytes = Buffer.byteLength(value, 'utf8');
+    this.uvarint(bytes);
+    this.ensure(bytes);
+    this.pos += this.buf.write(value, this.pos, bytes, 'utf8');
+  }
+
+  strings(values: readonly string[]): void {
+    this.uvarint(values.length);
+    for (const value of values) this.string(value);
+  }
+
+  uint32(value: number): void {
+    this.ensure(4);
+    this.pos = this.buf.writeUInt32LE(value, this.pos); // throws RangeError outside 0..2^32-1
+  }
+
+  /** A non-negative safe integer as UInt64. */
+  uint64(value: number): void {
+    if (!Number.isSafeInteger(value) || value < 0) {
+      throw new RangeError(`${value} is not a UInt64 this writer can take`);
+    }
+    this.ensure(8);
+    this.buf.writeUInt32LE(value % TWO_32, this.pos);
+    this.buf.writeUInt32LE(Math.floor(value / TWO_32), this.pos + 4);
+    this.pos += 8;
+  }
+
+  /** A safe integer as Int64. */
+  int64(value: number): void {
+    if (!Number.isSafeInteger(value)) throw new RangeError(`${value} is not a safe Int64`);
+    this.ensure(8);
+    this.pos = this.buf.writeBigInt64LE(BigInt(value), this.pos);
+  }
+
+  float64(value: number): void {
+    this.ensure(8);
+    this.pos = this.buf.writeDoubleLE(value, this.pos); // NaN and ±Inf as they are
+  }
+
+  /** Nullable(Int64). */
+  nullableInt64(value: number | null): void {
+    this.ensure(1);
+    if (value === null) {
+      this.buf[this.pos++] = 1;
+      return;
+    }
+    this.buf[this.pos++] = 0;
+    this.int64(value);
+  }
+
+  private ensure(bytes: number): void {
+    if (this.pos + bytes <= this.buf.length) return;
+    const grown = Buffer.allocUnsafe(Math.max(this.buf.length * 2, this.pos + bytes));
+    this.buf.copy(grown, 0, 0, this.pos);
+    this.buf = grown;
+  }
+}

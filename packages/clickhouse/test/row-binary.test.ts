@@ -1,0 +1,123 @@
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import {
+  DEFAULT_MIGRATIONS_DIR,
+  RowBinaryWriter,
+  SAMPLE_ROW_BINARY,
+  STATUS_TABLE_SPECS,
+  TableBatch,
+} from '../src';
+
+const hex = (write: (w: RowBinaryWriter) => void, initialBytes?: number) => {
+  const w = new RowBinaryWriter(initialBytes);
+  write(w);
+  return w.bytes().toString('hex');
+};
+
+describe('RowBinaryWriter', () => {
+  it('writes strings as LEB128 length and UTF-8 bytes, short ASCII or not', () => {
+    expect(hex((w) => w.string('ab'))).toBe('026162');
+    expect(hex((w) => w.string(''))).toBe('00');
+    expect(hex((w) => w.string('é'))).toBe('02c3a9');
+    const long = 'x'.repeat(200);
+    expect(hex((w) => w.string(long))).toBe(`c801${'78'.repeat(200)}`);
+    expect(hex((w) => w.strings(['a', 'bc']))).toBe('0201610262' + '63');
+  });
+
+  it('writes fixed-width numbers little-endian, NaN and infinities as doubles', () => {
+    expect(hex((w) => w.uint32(1))).toBe('01000000');
+    expect(hex((w) => w.uint64(2 ** 32 + 5))).toBe('0500000001000000');
+    expect(hex((w) => w.int64(-2))).toBe('feffffffffffffff');
+    expect(hex((w) => w.float64(Number.NaN))).toBe('000000000000f87f');
+    expect(hex((w) => w.float64(Number.NEGATIVE_INFINITY))).toBe('000000000000f0ff');
+    expect(hex((w) => w.nullableInt64(null))).toBe('01');
+    expect(hex((w) => w.nullableInt64(7))).toBe('000700000000000000');
+  });
+
+  it('refuses values the column cannot hold', () => {
+    const w = new RowBinaryWriter();
+    expect(() => w.uint32(-1)).toThrow(RangeError);
+    expect(() => w.uint64(-1)).toThrow(RangeError);
+    expect(() => w.uint64(2 ** 60)).toThrow(RangeError);
+    expect(() => w.int64(0.5)).toThrow(RangeError);
+  });
+
+  it('grows past its first buffer and truncates back to a mark', () => {
+    const w = new RowBinaryWriter(4);
+    w.string('first');
+    const mark = w.length;
+    for (let i = 0; i < 1000; i++) w.string(`row ${i}`);
+    expect(w.length).toBeGreaterThan(4000);
+    w.truncate(mark);
+    expect(w.bytes().toString('hex')).toBe('056669727374');
+  });
+});
+
+describe('prometheus_samples as RowBinary', () => {
+  const sample = (over: object = {}) => ({
+    event_id: 'e1',
+    seq: 0,
+    received_at: 1_795_500_000,
+    received_at_us: 1_795_500_000_123_456,
+    instance_id: 'i',
+    partition: '',
+    family: 'f',
+    type: 'HISTOGRAM',
+    name: 'f_bucket',
+    label_names: ['le'],
+    label_values: ['+Inf'],
+    value: 3,
+    timestamp_ms: null,
+    ...over,
+  });
+
+  it('lists the columns of schemas/clickhouse/004_prometheus_samples.sql, in their order', () => {
+    const ddl = readFileSync(`${DEFAULT_MIGRATIONS_DIR}/004_prometheus_samples.sql`, 'utf8');
+    const body = ddl.slice(ddl.indexOf('(') + 1, ddl.indexOf('\n)'));
+    const columns = body
+      .split('\n')
+      .map((line) => line.trim())
+      .filter((line) => /^[a-z_]+ /.test(line))
+      .map((line) => line.split(' ')[0]);
+    expect(columns).toEqual(SAMPLE_ROW_BINARY.columns);
+  });
+
+  it('writes each column in that order', () => {
+    const w = new RowBinaryWriter();
+    SAMPLE_ROW_BINARY.write(sample({ timestamp_ms: 5 }), w);
+    const expected = new RowBinaryWriter();
+    expected.string('e1');
+    expected.uint32(0);
+    expected.uint32(1_795_500_000);
+    expected.uint64(1_795_500_000_123_456);
+    for (const s of ['i', '', 'f', 'HISTOGRAM', 'f_bucket']) expected.string(s);
+    expected.strings(['le']);
+    expected.strings(['+Inf']);
+    expected.float64(3);
+    expected.nullableInt64(5);
+    expect(w.bytes().equals(expected.bytes())).toBe(true);
+  });
+
+  it('a row it cannot write leaves the batch exactly as it was, every table of the record', () => {
+    const batch = new TableBatch(STATUS_TABLE_SPECS);
+    batch.addAll([['prometheus_samples', [sample()]]]);
+    const before = {
+      rows: batch.rows,
+      bytes: batch.bytes,
+      body: Buffer.from(batch.payloadOf('prometheus_samples').body),
+    };
+    expect(() =>
+      batch.addAll([
+        ['bundles', [{ b: 1 }]],
+        ['prometheus_samples', [sample({ seq: 1 }), sample({ seq: -1 })]],
+      ]),
+    ).toThrow(RangeError);
+    expect({ rows: batch.rows, bytes: batch.bytes }).toEqual({ rows: before.rows, bytes: before.bytes });
+    expect(batch.rowsOf('bundles')).toBe(0);
+    expect(batch.tablesInOrder()).toEqual(['prometheus_samples']);
+    const payload = batch.payloadOf('prometheus_samples');
+    expect(payload.format).toBe('RowBinary');
+    expect(payload.columns).toEqual(SAMPLE_ROW_BINARY.columns);
+    expect(Buffer.from(payload.body).equals(before.body)).toBe(true);
+  });
+});
