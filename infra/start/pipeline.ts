@@ -6,7 +6,9 @@ import { createWriteStream, mkdirSync, type WriteStream } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-export type ServiceName = 'gateway' | 'release-advisor' | 'status-loader' | 'telemetry-loader';
+import { type ServiceName, serviceNodeArgs } from './service-command';
+
+export type { ServiceName };
 
 export interface PipelineOptions {
   kafkaBrokers: string;
@@ -111,16 +113,11 @@ export function startPipeline(options: PipelineOptions): Pipeline {
       log = createWriteStream(join(options.logDir, `${name}.log`), { flags: 'a' });
       logs.set(name, log);
     }
-    // `node --import tsx` (not the tsx CLI, which forks a second process) so a signal reaches the service itself.
-    const child = spawn(
-      process.execPath,
-      ['--import', 'tsx', join(repoRoot, 'services', name, 'src/main.ts')],
-      {
-        cwd: repoRoot,
-        env: { ...process.env, ...serviceEnv(name, options) },
-        stdio: ['ignore', 'pipe', 'pipe'],
-      },
-    );
+    const child = spawn(process.execPath, serviceNodeArgs(name, repoRoot), {
+      cwd: repoRoot,
+      env: { ...process.env, ...serviceEnv(name, options) },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     child.stdout?.pipe(log, { end: false });
     child.stderr?.pipe(log, { end: false });
     child.on('exit', (code, signal) => {
