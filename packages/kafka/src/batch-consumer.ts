@@ -28,6 +28,10 @@
 // topics from the beginning. Worst case a new topic is consumed topicRefreshMs + one group rejoin
 // (a few seconds) after its creation.
 //
+// A crashed kafkajs consumer (Kafka away longer than its retries) is never restarted by kafkajs: a
+// fresh consumer takes its place after a backoff, and again while Kafka stays away. Replacements
+// (crash restart, resubscription) run one at a time, so no retired consumer can rejoin the group.
+//
 // Rebalances may deliver a record twice (a partition moves before our commit). Sinks must be
 // idempotent for redelivered records (the ClickHouse tables collapse rows by event_id + seq).
 import type { Admin, Consumer, ConsumerConfig, EachBatchPayload, Kafka } from 'kafkajs';
@@ -164,6 +168,9 @@ class KafkaBatchConsumer<B> implements BatchConsumer {
   private retryTimer: NodeJS.Timeout | null = null;
   private flushTimer: NodeJS.Timeout | null = null;
   private discoveryTimer: NodeJS.Timeout | null = null;
+  private restartTimer: NodeJS.Timeout | null = null;
+  private restartAttempts = 0;
+  private lifecycle: Promise<void> = Promise.resolve();
   private draining = false;
   private stopped = false;
   private started = false;
@@ -195,6 +202,8 @@ class KafkaBatchConsumer<B> implements BatchConsumer {
     if (this.stopped) return;
     this.stopped = true;
     for (const t of [this.flushTimer, this.discoveryTimer]) if (t) clearInterval(t);
+    if (this.restartTimer) clearTimeout(this.restartTimer);
+    await this.lifecycle;
     if (this.retryTimer) clearTimeout(this.retryTimer);
     await this.drain();
     const flushed = await this.flush();
@@ -224,10 +233,12 @@ class KafkaBatchConsumer<B> implements BatchConsumer {
       ...this.options.consumerConfig,
       retry: {
         ...this.options.consumerConfig?.retry,
-        // kafkajs restarts a crashed consumer after a delay, even one we disconnected meanwhile to
-        // resubscribe. A retired consumer that came back would rejoin the group with the old topic list
-        // and, as group leader, leave the new topics unassigned: only the current consumer may restart.
-        restartOnFailure: async () => !this.stopped && this.consumer === consumer,
+        // kafkajs would restart a crashed consumer itself, on the same object, after a delay; a restart
+        // already under way survives a disconnect() we make meanwhile (to resubscribe), and that retired
+        // consumer then rejoins the group with the old topic list and, as group leader, leaves the new
+        // topics unassigned (seen when a topic appeared while the broker restarted). So a crashed
+        // consumer is never restarted: restartCrashed() replaces it with a new one, if still current.
+        restartOnFailure: async () => false,
       },
     });
     consumer.on(consumer.events.GROUP_JOIN, ({ payload }) => {
@@ -240,7 +251,9 @@ class KafkaBatchConsumer<B> implements BatchConsumer {
       this.log.info({ assignment: payload.memberAssignment }, 'joined consumer group');
     });
     consumer.on(consumer.events.CRASH, ({ payload }) => {
-      this.log.error({ err: payload.error, restart: payload.restart }, 'kafkajs consumer crashed');
+      const current = this.consumer === consumer;
+      this.log.error({ err: payload.error, current }, 'kafkajs consumer crashed');
+      if (current) this.scheduleRestart();
     });
     try {
       await consumer.connect();
@@ -545,8 +558,46 @@ class KafkaBatchConsumer<B> implements BatchConsumer {
     return all.filter((t) => topics.test(t)).sort();
   }
 
-  private async discover(): Promise<void> {
-    if (this.stopped || this.draining || this.failing) return;
+  /** A new consumer in place of a crashed one, after a backoff; again and again while Kafka is away. */
+  private scheduleRestart(): void {
+    if (this.stopped || this.restartTimer) return;
+    this.restartAttempts += 1;
+    const delay = Math.min(this.retry.initialMs * 2 ** (this.restartAttempts - 1), this.retry.maxMs);
+    this.restartTimer = setTimeout(() => {
+      this.restartTimer = null;
+      void this.serially(() => this.restartCrashed());
+    }, delay);
+  }
+
+  private async restartCrashed(): Promise<void> {
+    if (this.stopped) return;
+    const crashed = this.consumer;
+    this.consumer = null;
+    await crashed?.disconnect().catch(() => undefined);
+    try {
+      await this.runConsumer();
+      if (this.failing) this.setPaused(true); // the sink is still being retried: no fetching meanwhile
+      this.restartAttempts = 0;
+      this.log.info('consumer restarted after a crash');
+    } catch (err) {
+      this.log.warn({ err }, 'restarting the consumer failed; retrying');
+      this.scheduleRestart();
+    }
+  }
+
+  /** Consumer replacements (restart after a crash, resubscription) one at a time. */
+  private serially(step: () => Promise<void>): Promise<void> {
+    const run = this.lifecycle.then(step, step);
+    this.lifecycle = run.catch(() => undefined);
+    return run;
+  }
+
+  private discover(): Promise<void> {
+    return this.serially(() => this.resubscribeIfNewTopics());
+  }
+
+  private async resubscribeIfNewTopics(): Promise<void> {
+    if (this.stopped || this.draining || this.failing || this.restartTimer) return;
     let topics: string[];
     try {
       topics = await this.resolveTopics();
