@@ -14,6 +14,24 @@ export const statusCodec: RecordCodec<StatusReport> = createRecordCodec({
   wireMapping: statusWireMapping,
 });
 
+/** The kept status schema versions, oldest first. */
+export const STATUS_SCHEMA_VERSIONS: readonly number[] = schemaVersionsOf('status-report').map(
+  (v) => v.version,
+);
+
+/**
+ * A status codec that writes schema `version` and reads like statusCodec. For a rolling upgrade:
+ * producers keep writing the old version until every consumer knows the new one (a consumer that does
+ * not know a fingerprint dead-letters the record). Throws for a version that is not kept.
+ */
+export function statusCodecWriting(version: number): RecordCodec<StatusReport> {
+  return createRecordCodec({
+    versions: schemaVersionsOf('status-report'),
+    wireMapping: statusWireMapping,
+    writeVersion: version,
+  });
+}
+
 export const releaseCodec: RecordCodec<ReleaseInfo> = createRecordCodec({
   versions: schemaVersionsOf('release-info'),
 });

@@ -1,6 +1,12 @@
 // Public surface of @opa-fleet/contracts: record types, normalization of OPA's JSON, the Avro codec.
 
-export { releaseCodec, statusCodec, telemetryCodec } from './codecs';
+export {
+  releaseCodec,
+  STATUS_SCHEMA_VERSIONS,
+  statusCodec,
+  statusCodecWriting,
+  telemetryCodec,
+} from './codecs';
 export { ContractError, type ContractErrorCode } from './contract-error';
 export { DEFAULT_LIMITS, type Limits } from './limits';
 export type { NormalizeContext } from './normalize-context';

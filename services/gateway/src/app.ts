@@ -12,7 +12,7 @@ import {
   normalizeStatus,
   normalizeTelemetry,
   type ReleaseInfo,
-  statusCodec,
+  statusCodecWriting,
   telemetryCodec,
 } from '@opa-fleet/contracts';
 import { type BatchingProducer, KafkaError, topicNames } from '@opa-fleet/kafka';
@@ -61,6 +61,8 @@ export function buildApp(deps: GatewayDeps): FastifyInstance {
   const limits: Limits = { ...DEFAULT_LIMITS, ...deps.limits };
   const topics = topicNames(config.topicPrefix);
   const metrics = createGatewayMetrics(deps.registry);
+  // Writes the configured status schema version (STATUS_SCHEMA_VERSION; rolling upgrades).
+  const statusWriter = statusCodecWriting(config.statusSchemaVersion);
   const auth = createTokenCheck(config.authTokens);
   const log = deps.logger.child(
     { component: 'http' },
@@ -200,7 +202,7 @@ export function buildApp(deps: GatewayDeps): FastifyInstance {
     const route = await statusTopics.route(partitionOf(request));
     const context = envelope(request, route.partition);
     const report = normalizeStatus(bodyOf(request), context, limits);
-    const record = statusCodec.encode(report);
+    const record = statusWriter.encode(report);
     await produce('status', route.topic, report.labels.id, record, request);
     metrics.accepted.inc({ kind: 'status', route: route.kind });
     return { event_id: report.event_id };

@@ -1,6 +1,7 @@
 // The gateway's configuration: environment variables, validated once at start (see README for the table).
 import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
+import { STATUS_SCHEMA_VERSIONS } from '@opa-fleet/contracts';
 import { checkTopicPolicy, DEFAULT_TOPIC_POLICY, type TopicPolicy } from '@opa-fleet/kafka';
 import { envBoolean, envList, envPort, loadConfig } from '@opa-fleet/runtime';
 import { z } from 'zod';
@@ -57,6 +58,14 @@ export const gatewayEnvSchema = z
     RETRY_AFTER_SECONDS: positiveInt(5),
     RELEASES_CHANNEL: z.string().default('latest'),
     SHUTDOWN_TIMEOUT_MS: positiveInt(15_000),
+    // Empty: the newest kept version. An older one during a rolling upgrade (consumers first).
+    STATUS_SCHEMA_VERSION: z.coerce
+      .number()
+      .int()
+      .refine((v) => STATUS_SCHEMA_VERSIONS.includes(v), {
+        message: `must be a kept status schema version: ${STATUS_SCHEMA_VERSIONS.join(', ')}`,
+      })
+      .optional(),
   })
   .transform((env, ctx) => {
     let fileTokens: string[] = [];
@@ -100,6 +109,8 @@ export interface GatewayConfig {
   retryAfterSeconds: number;
   releasesChannel: string;
   shutdownTimeoutMs: number;
+  /** The status schema version records are written with (the newest kept one unless configured). */
+  statusSchemaVersion: number;
 }
 
 /** One token per line; blank lines and `#` comments ignored. */
@@ -143,5 +154,6 @@ export function loadGatewayConfig(env: Record<string, string | undefined> = proc
     retryAfterSeconds: e.RETRY_AFTER_SECONDS,
     releasesChannel: e.RELEASES_CHANNEL,
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
+    statusSchemaVersion: e.STATUS_SCHEMA_VERSION ?? Math.max(...STATUS_SCHEMA_VERSIONS),
   };
 }

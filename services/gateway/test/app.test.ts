@@ -3,7 +3,13 @@
 // Kafka is an in-memory stand-in here; gateway.int.test.ts posts to a running gateway with real Kafka.
 import { Writable } from 'node:stream';
 import { gzipSync } from 'node:zlib';
-import { statusCodec, telemetryCodec } from '@opa-fleet/contracts';
+import {
+  createRecordCodec,
+  loadSchemaVersions,
+  STATUS_SCHEMA_VERSIONS,
+  statusCodec,
+  telemetryCodec,
+} from '@opa-fleet/contracts';
 import { KafkaError } from '@opa-fleet/kafka';
 import { createMetrics } from '@opa-fleet/runtime';
 import { pino } from 'pino';
@@ -90,6 +96,25 @@ describe('reports', () => {
     expect(t.producer.sent[0]!.topic).toBe(topic);
     expect(t.producer.sent[0]!.key).toBe(record.labels.id);
     expect(record.partition).toBe(partition);
+  });
+
+  it('writes the configured status schema version (rolling upgrades) and the newest by default', async () => {
+    const versions = loadSchemaVersions().get('status-report')!;
+    const fingerprintOf = (version: number) =>
+      createRecordCodec({ versions, writeVersion: version }).fingerprint.toString('hex');
+    const newest = await buildTestApp();
+    await post(newest, '/status', STATUS);
+    const pinned = await buildTestApp({ STATUS_SCHEMA_VERSION: '1' });
+    await post(pinned, '/status', STATUS);
+    const [latest, old] = [newest.producer.sent[0]!.value, pinned.producer.sent[0]!.value];
+    expect(latest.subarray(2, 10).toString('hex')).toBe(fingerprintOf(Math.max(...STATUS_SCHEMA_VERSIONS)));
+    expect(old.subarray(2, 10).toString('hex')).toBe(fingerprintOf(1));
+    const { event_id: _a, received_at: _b, ...fromOld } = statusCodec.decode(old);
+    const { event_id: _c, received_at: _d, ...fromLatest } = statusCodec.decode(latest);
+    expect(fromOld).toEqual(fromLatest);
+    expect(() => loadGatewayConfig({ KAFKA_BROKERS: '127.0.0.1:1', STATUS_SCHEMA_VERSION: '9' })).toThrow(
+      /STATUS_SCHEMA_VERSION/,
+    );
   });
 
   it('creates a partition topic once, on first use', async () => {
