@@ -72,7 +72,7 @@ console.log(`
   Try:
     curl -s -A 'Open Policy Agent/v0.12.3 (darwin, amd64)' -H 'content-type: application/json' \\
          -d '{"id":"demo-1","version":"v0.12.3","heap_usage_bytes":"596000"}' ${gateway}/v1/version
-    curl -s -H 'content-type: application/json' -d @../shared/fixtures/opa/status-full.json ${gateway}/status/demo
+    curl -s -H 'content-type: application/json' -d @test/fixtures/opa/status-full.json ${gateway}/status/demo
     clickhouse-client --port ${process.env.CLICKHOUSE_TCP_PORT ?? 19000} --query 'SELECT version, uniqExact(instance_id) AS instances FROM ${database}.version_reports GROUP BY version ORDER BY version'
 
   Ctrl-C stops everything.

@@ -1,12 +1,21 @@
-// The shared OPA fixtures live beside the repository (`<repo root>/../shared/fixtures/opa`), also in a fresh
-// CI clone. Every test reads them through this module so the location is defined once.
+// The OPA fixtures (report bodies shaped exactly as OPA sends them). The project's source of truth is
+// `<repo root>/../shared/fixtures/opa`, which exists beside the repository on the development machines
+// but not in a clone made anywhere else (CI may clone into /tmp). So the repository keeps a copy in
+// `test/fixtures/opa`, and every test reads that copy through this module; fixtures.test.ts fails when
+// the copy drifts from the shared originals wherever those are present.
 
-import { readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-/** Absolute path of the OPA fixtures directory: `<repo root>/../shared/fixtures/opa/`. */
-export const fixturesDir: string = fileURLToPath(new URL('../../../shared/fixtures/opa/', import.meta.url));
+/** Absolute path of the repository's copy of the OPA fixtures: `<repo root>/test/fixtures/opa/`. */
+export const fixturesDir: string = fileURLToPath(new URL('../fixtures/opa/', import.meta.url));
+
+/** The shared originals beside the repository, or null where the clone has none beside it. */
+export const sharedFixturesDir: string | null = (() => {
+  const dir = fileURLToPath(new URL('../../../shared/fixtures/opa/', import.meta.url));
+  return existsSync(dir) ? dir : null;
+})();
 
 /** The raw text of a fixture, e.g. `readFixtureText('status-full.json')`. */
 export function readFixtureText(name: string): string {
@@ -19,8 +28,8 @@ export function readFixture(name: string): unknown {
 }
 
 /** File names of every JSON fixture, sorted. */
-export function fixtureNames(): string[] {
-  return readdirSync(fixturesDir)
+export function fixtureNames(dir: string = fixturesDir): string[] {
+  return readdirSync(dir)
     .filter((name) => name.endsWith('.json'))
     .sort();
 }

@@ -1,5 +1,7 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { fixtureNames, readFixture } from '../../../test/support/fixtures';
+import { fixtureNames, fixturesDir, readFixture, sharedFixturesDir } from '../../../test/support/fixtures';
 import {
   type NormalizeContext,
   normalizeStatus,
@@ -31,6 +33,23 @@ describe('every OPA fixture', () => {
       'telemetry-response.json',
     ]);
     expect(statusFixtures.length).toBeGreaterThanOrEqual(6);
+  });
+
+  it('are the shared originals byte for byte (the repository keeps a copy for clones made elsewhere)', () => {
+    // Beside a clone without ../shared (CI may clone into /tmp) the copy is all there is: it must then at
+    // least hold every fixture the shared README lists.
+    const originals = sharedFixturesDir;
+    const names = originals === null ? fixtureNames() : fixtureNames(originals);
+    const readme = readFileSync(join(fixturesDir, 'README.md'), 'utf8');
+    for (const name of names) expect(readme).toContain(name);
+    expect(fixtureNames()).toEqual(names);
+    if (originals !== null) {
+      for (const name of [...names, 'README.md']) {
+        expect(readFileSync(join(fixturesDir, name), 'utf8'), name).toBe(
+          readFileSync(join(originals, name), 'utf8'),
+        );
+      }
+    }
   });
 
   it.each(statusFixtures)('%s normalizes, encodes, decodes and compares equal', (name) => {

@@ -1,18 +1,14 @@
-// Fixture bodies (../shared/fixtures/opa, as OPA sends them) normalized into canonical records.
-import { readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
+// Fixture bodies (test/fixtures/opa, as OPA sends them) normalized into canonical records.
 import {
   normalizeStatus,
   normalizeTelemetry,
   type StatusReport,
   type TelemetryReport,
 } from '@opa-fleet/contracts';
+import { readFixture } from '../../../test/support/fixtures';
 
-const FIXTURES = fileURLToPath(new URL('../../../../shared/fixtures/opa/', import.meta.url));
-
-export function fixtureBody(name: string): unknown {
-  return JSON.parse(readFileSync(`${FIXTURES}${name}`, 'utf8'));
-}
+/** A fixture body, parsed (the one reader of the fixtures: test/support/fixtures.ts). */
+export const fixtureBody = readFixture;
 
 export const RECEIVED_AT = 1_795_500_000_123_456;
 
