@@ -146,7 +146,7 @@ export function createProducer(options: ProducerOptions): BatchingProducer {
     batch: null,
   }));
   let closing = false;
-  let lingerTimer: NodeJS.Timeout | undefined;
+  let lingerTimer: { cancel(): void } | undefined;
   let sweepTimer: NodeJS.Timeout | undefined;
   let queue: Pending[] = [];
   let pendingMessages = 0;
@@ -233,7 +233,7 @@ export function createProducer(options: ProducerOptions): BatchingProducer {
         return;
       }
       if (queue.length >= maxBatchMessages) dispatch();
-      else if (!lingerTimer) lingerTimer = setTimeout(dispatch, lingerMs);
+      else scheduleDispatch(lingerMs);
     });
 
     function reject(
@@ -247,11 +247,26 @@ export function createProducer(options: ProducerOptions): BatchingProducer {
   }
 
   function dispatchSoon(): void {
-    if (queue.length > 0 && freeLane() && !lingerTimer) lingerTimer = setTimeout(dispatch, 0);
+    if (queue.length > 0 && freeLane()) scheduleDispatch(0);
+  }
+
+  /**
+   * 0 ms means "after this event-loop turn" (setImmediate), not setTimeout's 1 ms minimum: every record
+   * handed over during the turn still shares the batch, and a lone record at low load is not held back.
+   */
+  function scheduleDispatch(delayMs: number): void {
+    if (lingerTimer) return;
+    if (delayMs > 0) {
+      const timer = setTimeout(dispatch, delayMs);
+      lingerTimer = { cancel: () => clearTimeout(timer) };
+    } else {
+      const immediate = setImmediate(dispatch);
+      lingerTimer = { cancel: () => clearImmediate(immediate) };
+    }
   }
 
   function dispatch(): void {
-    clearTimeout(lingerTimer);
+    lingerTimer?.cancel();
     lingerTimer = undefined;
     while (queue.length > 0) {
       const lane = freeLane();

@@ -84,6 +84,18 @@ describe('createProducer', () => {
     ]);
   });
 
+  it('with lingerMs 0 sends right after the event-loop turn: one batch for the turn, no 1 ms timer', async () => {
+    const { kafka, fake } = fakeKafka();
+    producer = createProducer({ kafka, logger, lingerMs: 0 });
+    await producer.connect();
+    const sends = [producer.send(msg(1)), producer.send(msg(2))];
+    expect(fake.batches).toHaveLength(0); // still this turn: the batch is open
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(fake.batches).toHaveLength(1); // left in the check phase, before any timer could fire
+    expect(count(fake.batches)).toBe(2);
+    await Promise.all(sends);
+  });
+
   it('keeps up to `concurrency` batches in flight, each on its own kafkajs producer', async () => {
     const { kafka, fake } = fakeKafka();
     const gates: (() => void)[] = [];
