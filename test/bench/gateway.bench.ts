@@ -8,7 +8,11 @@
 //   gateway:  services/gateway/src/main.ts, started as infra/bin/start does, with the real idempotent
 //             producer (acks=all) to KAFKA_BROKERS.
 // Bodies: status-full.json (to /status) and telemetry-request.json (to /v1/version), each with the
-// User-Agent OPA sends. Prints req/s, p50/p99 latency, non-2xx answers and the server's peak RSS.
+// User-Agent OPA sends. Prints req/s, p50/p99 latency, non-2xx answers and the server's peak RSS, and
+// where the CPU went during each run (Linux /proc): the server's CPU per request (all its threads), how busy
+// its event-loop thread was, and how idle the machine was. Those tell the two limits apart: an event loop
+// near 100% with the machine idle is the server's own ceiling; a machine with no idle left is the
+// hardware's (the load generator, Kafka and the server share the cores).
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
@@ -115,6 +119,35 @@ interface Row {
   non2xx: number;
   errors: number;
   rssMb: number;
+  /** CPU of the whole server process per answered request, microseconds. */
+  cpuUsPerReq: number;
+  /** Share of the run the server's main (event-loop) thread was on a CPU. */
+  eventLoopBusy: number;
+  /** Share of all cores' time that was idle during the run. */
+  machineIdle: number;
+}
+
+const CLOCK_TICKS_PER_SECOND = 100; // USER_HZ: 100 on Linux
+
+/** utime + stime in clock ticks, from /proc/<pid>/stat or /proc/<pid>/task/<tid>/stat. */
+function cpuTicks(statFile: string): number {
+  try {
+    const fields = readFileSync(statFile, 'utf8').split(') ')[1]!.split(' ');
+    return Number(fields[11]) + Number(fields[12]);
+  } catch {
+    return Number.NaN;
+  }
+}
+
+/** [idle, total] ticks over all cores, from /proc/stat. */
+function machineTicks(): [number, number] {
+  try {
+    const cpu = readFileSync('/proc/stat', 'utf8').split('\n')[0]!.split(/\s+/).slice(1).map(Number);
+    const idle = cpu[3]! + (cpu[4] ?? 0); // idle + iowait
+    return [idle, cpu.reduce((a, b) => a + b, 0)];
+  } catch {
+    return [Number.NaN, Number.NaN];
+  }
 }
 
 async function load(
@@ -124,10 +157,15 @@ async function load(
   body: string,
   duration: number,
 ): Promise<Row> {
-  let peak = rssMb(server.child.pid!);
+  const pid = server.child.pid!;
+  let peak = rssMb(pid);
   const sampler = setInterval(() => {
-    peak = Math.max(peak, rssMb(server.child.pid!));
+    peak = Math.max(peak, rssMb(pid));
   }, 250);
+  const process0 = cpuTicks(`/proc/${pid}/stat`);
+  const main0 = cpuTicks(`/proc/${pid}/task/${pid}/stat`);
+  const [idle0, total0] = machineTicks();
+  const started = performance.now();
   const result = await autocannon({
     url: server.url + path,
     method: 'POST',
@@ -137,6 +175,11 @@ async function load(
     duration,
   });
   clearInterval(sampler);
+  const elapsedTicks = ((performance.now() - started) / 1000) * CLOCK_TICKS_PER_SECOND;
+  const [idle1, total1] = machineTicks();
+  const answered = result.requests.total;
+  const cpuUsPerReq =
+    ((cpuTicks(`/proc/${pid}/stat`) - process0) / CLOCK_TICKS_PER_SECOND / Math.max(answered, 1)) * 1e6;
   return {
     server: server.name,
     report,
@@ -146,6 +189,9 @@ async function load(
     non2xx: result.non2xx,
     errors: result.errors + result.timeouts,
     rssMb: peak,
+    cpuUsPerReq,
+    eventLoopBusy: (cpuTicks(`/proc/${pid}/task/${pid}/stat`) - main0) / elapsedTicks,
+    machineIdle: (idle1 - idle0) / (total1 - total0),
   };
 }
 
@@ -183,13 +229,20 @@ await stop(baseline);
 console.log(
   `\nautocannon -c ${connections} -d ${seconds}, ${rounds} alternating rounds, on 127.0.0.1 (status body ${reports[0]![2].length} B, version body ${reports[1]![2].length} B)\n`,
 );
-console.log('server               report    req/s     p50 ms  p99 ms  non-2xx  errors  peak RSS MB');
+console.log(
+  'server               report    req/s     p50 ms  p99 ms  non-2xx  errors  peak RSS MB  CPU µs/req  event loop  machine idle',
+);
+const percent = (share: number) => (Number.isNaN(share) ? 'n/a' : `${(share * 100).toFixed(0)}%`);
 for (const r of rows) {
   console.log(
-    `${r.server.padEnd(20)} ${r.report.padEnd(8)} ${r.rps.toFixed(0).padStart(7)}  ${String(r.p50).padStart(6)}  ${String(r.p99).padStart(6)}  ${String(r.non2xx).padStart(7)}  ${String(r.errors).padStart(6)}  ${r.rssMb.toFixed(0).padStart(11)}`,
+    `${r.server.padEnd(20)} ${r.report.padEnd(8)} ${r.rps.toFixed(0).padStart(7)}  ${String(r.p50).padStart(6)}  ${String(r.p99).padStart(6)}  ${String(r.non2xx).padStart(7)}  ${String(r.errors).padStart(6)}  ${r.rssMb.toFixed(0).padStart(11)}  ${r.cpuUsPerReq.toFixed(0).padStart(10)}  ${percent(r.eventLoopBusy).padStart(10)}  ${percent(r.machineIdle).padStart(12)}`,
   );
 }
 const median = (values: number[]) => [...values].sort((x, y) => x - y)[Math.floor(values.length / 2)]!;
+const cpuRatios = new Map<string, number[]>(reports.map(([report]) => [report, []]));
+for (let i = 0; i < rows.length; i += 2) {
+  cpuRatios.get(rows[i]!.report)!.push(rows[i]!.cpuUsPerReq / rows[i + 1]!.cpuUsPerReq);
+}
 for (const [report] of reports) {
   const each = ratios
     .get(report)!
@@ -197,6 +250,7 @@ for (const [report] of reports) {
     .join(', ');
   console.log(
     `${report}: gateway / baseline = ${(median(ratios.get(report)!) * 100).toFixed(0)}% of req/s ` +
-      `(median of ${rounds} rounds: ${each})`,
+      `(median of ${rounds} rounds: ${each}); baseline CPU per request / gateway CPU per request = ` +
+      `${(median(cpuRatios.get(report)!) * 100).toFixed(0)}%`,
   );
 }
