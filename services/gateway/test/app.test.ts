@@ -1,7 +1,6 @@
 // HTTP behaviour of the gateway through inject(): routes, the bad-input table (each rejection with its
 // precise body and a metric), auth, load shedding, Kafka-unavailable answers, ops endpoints.
 // Kafka is an in-memory stand-in here; gateway.int.test.ts posts to a running gateway with real Kafka.
-import { Writable } from 'node:stream';
 import { gzipSync } from 'node:zlib';
 import {
   createRecordCodec,
@@ -11,14 +10,10 @@ import {
   telemetryCodec,
 } from '@opa-fleet/contracts';
 import { KafkaError } from '@opa-fleet/kafka';
-import { createMetrics } from '@opa-fleet/runtime';
-import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
 import { readFixture, readFixtureText } from '../../../test/support/fixtures';
-import { buildApp } from '../src/app';
 import { loadGatewayConfig } from '../src/config';
-import { createStatusTopics } from '../src/status-topics';
-import { buildTestApp, fakeProducer, RELEASE, unavailable } from './gateway-harness';
+import { buildTestApp, RELEASE, unavailable } from './gateway-harness';
 
 const JSON_HEADERS = { 'content-type': 'application/json' };
 const STATUS = readFixtureText('status-full.json');
@@ -443,52 +438,18 @@ describe('operations', () => {
   });
 
   it('is not ready until the releases view has loaded', async () => {
-    const config = loadGatewayConfig({ KAFKA_BROKERS: '127.0.0.1:1' });
-    const app = buildApp({
-      config,
-      logger: pino({ level: 'silent' }),
-      registry: createMetrics('gateway'),
-      producer: fakeProducer(),
-      releases: { latest: () => null, ready: () => false },
-      statusTopics: createStatusTopics({
-        policy: config.topicPolicy,
-        admin: null,
-        numPartitions: 1,
-        replicationFactor: 1,
-      }),
-    });
-    const r = await app.inject({ method: 'GET', url: '/readyz' });
+    const t = await buildTestApp({}, RELEASE, { releasesReady: false });
+    const r = await t.app.inject({ method: 'GET', url: '/readyz' });
     expect(r.statusCode).toBe(503);
     expect(r.json()).toMatchObject({ checks: { releases: false } });
   });
 
   it('never logs the client address, even for an unexpected error', async () => {
-    const lines: string[] = [];
-    const destination = new Writable({
-      write(chunk, _enc, cb) {
-        lines.push(chunk.toString());
-        cb();
-      },
-    });
-    const config = loadGatewayConfig({ KAFKA_BROKERS: '127.0.0.1:1' });
-    const producer = fakeProducer();
-    producer.send = async () => {
+    const t = await buildTestApp({}, RELEASE, { logLevel: 'trace' });
+    t.producer.send = async () => {
       throw new Error('unexpected');
     };
-    const app = buildApp({
-      config,
-      logger: pino({ level: 'trace' }, destination),
-      registry: createMetrics('gateway'),
-      producer,
-      releases: { latest: () => null, ready: () => true },
-      statusTopics: createStatusTopics({
-        policy: config.topicPolicy,
-        admin: null,
-        numPartitions: 1,
-        replicationFactor: 1,
-      }),
-    });
-    const r = await app.inject({
+    const r = await t.app.inject({
       method: 'POST',
       url: '/status',
       payload: STATUS,
@@ -497,34 +458,14 @@ describe('operations', () => {
     });
     expect(r.statusCode).toBe(500);
     expect(r.json()).toEqual({ code: 'INTERNAL', message: 'internal error', path: null });
-    expect(lines.join('')).toContain('request failed');
-    expect(lines.join('')).not.toContain('203.0.113.77');
-    expect(lines.join('')).not.toContain('remoteAddress');
+    expect(t.logLines.join('')).toContain('request failed');
+    expect(t.logLines.join('')).not.toContain('203.0.113.77');
+    expect(t.logLines.join('')).not.toContain('remoteAddress');
   });
 
   it('logs a rejected report with its code and JSON path, without the client address', async () => {
-    const lines: string[] = [];
-    const destination = new Writable({
-      write(chunk, _enc, cb) {
-        lines.push(chunk.toString());
-        cb();
-      },
-    });
-    const config = loadGatewayConfig({ KAFKA_BROKERS: '127.0.0.1:1' });
-    const app = buildApp({
-      config,
-      logger: pino({ level: 'info' }, destination),
-      registry: createMetrics('gateway'),
-      producer: fakeProducer(),
-      releases: { latest: () => null, ready: () => true },
-      statusTopics: createStatusTopics({
-        policy: config.topicPolicy,
-        admin: null,
-        numPartitions: 1,
-        replicationFactor: 1,
-      }),
-    });
-    const r = await app.inject({
+    const t = await buildTestApp({}, RELEASE, { logLevel: 'info' });
+    const r = await t.app.inject({
       method: 'POST',
       url: '/status',
       payload: JSON.stringify({ labels: { version: '1.0.0' } }),
@@ -532,8 +473,10 @@ describe('operations', () => {
       remoteAddress: '203.0.113.78',
     });
     expect(r.statusCode).toBe(400);
-    const rejected = lines.map((line) => JSON.parse(line)).find((entry) => entry.msg === 'report rejected');
+    const rejected = t.logLines
+      .map((line) => JSON.parse(line))
+      .find((entry) => entry.msg === 'report rejected');
     expect(rejected).toMatchObject({ code: 'MISSING_FIELD', path: '$.labels.id' });
-    expect(lines.join('')).not.toContain('203.0.113.78');
+    expect(t.logLines.join('')).not.toContain('203.0.113.78');
   });
 });

@@ -3,7 +3,8 @@
 import type { ReleaseInfo } from '@opa-fleet/contracts';
 import { KafkaError, type OutgoingMessage } from '@opa-fleet/kafka';
 import { createMetrics } from '@opa-fleet/runtime';
-import { pino } from 'pino';
+import { Writable } from 'node:stream';
+import { type LevelWithSilent, pino } from 'pino';
 import { buildApp } from '../src/app';
 import { type GatewayConfig, loadGatewayConfig } from '../src/config';
 import { createStatusTopics } from '../src/status-topics';
@@ -46,7 +47,18 @@ export function unavailable(): KafkaError {
   return new KafkaError('KAFKA_UNAVAILABLE', 'not connected to Kafka', { retriable: true });
 }
 
-export async function buildTestApp(env: Record<string, string> = {}, release: ReleaseInfo | null = RELEASE) {
+export interface TestAppOptions {
+  /** Log lines at this level and above are kept in `logLines`. Default: nothing is logged. */
+  logLevel?: LevelWithSilent;
+  /** What the releases view answers to ready(). Default true. */
+  releasesReady?: boolean;
+}
+
+export async function buildTestApp(
+  env: Record<string, string> = {},
+  release: ReleaseInfo | null = RELEASE,
+  { logLevel = 'silent', releasesReady = true }: TestAppOptions = {},
+) {
   const config: GatewayConfig = loadGatewayConfig({
     KAFKA_BROKERS: '127.0.0.1:1',
     GATEWAY_ID: 'gw-test',
@@ -67,12 +79,19 @@ export async function buildTestApp(env: Record<string, string> = {}, release: Re
     replicationFactor: 1,
   });
   await statusTopics.init();
+  const logLines: string[] = [];
+  const logDestination = new Writable({
+    write(chunk, _enc, done) {
+      logLines.push(chunk.toString());
+      done();
+    },
+  });
   const app = buildApp({
     config,
-    logger: pino({ level: 'silent' }),
+    logger: pino({ level: logLevel }, logDestination),
     registry,
     producer,
-    releases: { latest: () => release, ready: () => true },
+    releases: { latest: () => release, ready: () => releasesReady },
     statusTopics,
   });
   await app.ready();
@@ -83,5 +102,5 @@ export async function buildTestApp(env: Record<string, string> = {}, release: Re
       .filter((v) => Object.entries(labels).every(([k, val]) => String(v.labels[k]) === val))
       .reduce((sum, v) => sum + v.value, 0);
   };
-  return { app, config, producer, registry, created, metric };
+  return { app, config, producer, registry, created, metric, logLines };
 }
