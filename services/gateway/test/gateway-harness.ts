@@ -1,9 +1,10 @@
 // Builds the app with in-memory stand-ins for Kafka (unit tests of HTTP behaviour only; the real produce
 // path is covered by gateway.int.test.ts).
+
+import { Writable } from 'node:stream';
 import type { ReleaseInfo } from '@opa-fleet/contracts';
 import { KafkaError, type OutgoingMessage } from '@opa-fleet/kafka';
 import { createMetrics } from '@opa-fleet/runtime';
-import { Writable } from 'node:stream';
 import { type LevelWithSilent, pino } from 'pino';
 import { buildApp } from '../src/app';
 import { type GatewayConfig, loadGatewayConfig } from '../src/config';
