@@ -1,7 +1,7 @@
 // Every documented analyst query (schemas/clickhouse/queries/*.sql, shown in the README) and view,
 // run against the real ClickHouse with known data that includes redelivered (duplicated) reports.
 import type { ReleaseInfo, TelemetryReport } from '@opa-fleet/contracts';
-import { flattenRelease, flattenStatus, flattenTelemetry, STATUS_TABLES } from '@opa-fleet/flatten';
+import { flattenStatus, STATUS_TABLES } from '@opa-fleet/flatten';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { statusFixture } from '../../flatten/test/fixture-records';
 import {
@@ -11,11 +11,8 @@ import {
   LOADER_TABLES,
   loadAnalystQueries,
   runMigrations,
-  STATUS_TABLE_SPECS,
-  TableBatch,
-  TELEMETRY_TABLE_SPECS,
 } from '../src';
-import { dropDatabase, queryRows, testConfig } from './clickhouse-test-db';
+import { deliverReports, dropDatabase, queryRows, testConfig } from './clickhouse-test-db';
 
 const config = testConfig('it_queries');
 const queries = loadAnalystQueries();
@@ -80,21 +77,6 @@ const STATUS = {
   }),
 };
 
-async function deliver(
-  statuses: (typeof STATUS)[keyof typeof STATUS][],
-  versions: TelemetryReport[],
-  releases: ReleaseInfo[],
-) {
-  const batch = new TableBatch(new Map([...STATUS_TABLE_SPECS, ...TELEMETRY_TABLE_SPECS]));
-  for (const s of statuses) {
-    const rows = flattenStatus(s);
-    for (const table of STATUS_TABLES) batch.add(table, rows[table]);
-  }
-  batch.add('version_reports', versions.map(flattenTelemetry));
-  batch.add('releases', releases.map(flattenRelease));
-  await writer.write(batch);
-}
-
 async function run<T>(name: string, params: Record<string, string> = {}): Promise<T[]> {
   const sql = queries.get(name);
   if (!sql) throw new Error(`no query ${name}`);
@@ -105,11 +87,12 @@ beforeAll(async () => {
   await runMigrations(config);
   // First delivery, then a redelivery of part of it (a loader crashed after insert, before commit),
   // in a separate insert so the duplicates sit in separate parts until a merge.
-  await deliver(Object.values(STATUS), Object.values(VERSION_REPORTS), [
+  await deliverReports(writer, Object.values(STATUS), Object.values(VERSION_REPORTS), [
     release('v0.18.0', 5 * 24 * 60 * MIN),
     release('v0.19.2', 24 * 60 * MIN),
   ]);
-  await deliver(
+  await deliverReports(
+    writer,
     [STATUS.fullRecent, STATUS.protoOld],
     [VERSION_REPORTS.b, VERSION_REPORTS.b, VERSION_REPORTS.aNew],
     [release('v0.19.2', 24 * 60 * MIN)],

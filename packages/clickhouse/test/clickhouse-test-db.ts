@@ -1,6 +1,15 @@
 // A fresh, uniquely named database per test file on the real ClickHouse from the environment.
 import { randomBytes } from 'node:crypto';
-import { type ClickHouseConfig, createClickHouseClient } from '../src';
+import type { ReleaseInfo, StatusReport, TelemetryReport } from '@opa-fleet/contracts';
+import { flattenRelease, flattenStatus, flattenTelemetry, STATUS_TABLES } from '@opa-fleet/flatten';
+import {
+  type BatchWriter,
+  type ClickHouseConfig,
+  createClickHouseClient,
+  STATUS_TABLE_SPECS,
+  TableBatch,
+  TELEMETRY_TABLE_SPECS,
+} from '../src';
 
 export function testConfig(prefix: string): ClickHouseConfig {
   const url = process.env.CLICKHOUSE_URL;
@@ -25,4 +34,21 @@ export async function queryRows<T>(config: ClickHouseConfig, query: string): Pro
   } finally {
     await client.close();
   }
+}
+
+/** Writes reports the way the loaders do: flattened, every table of one delivery in one batch. */
+export async function deliverReports(
+  writer: BatchWriter,
+  statuses: StatusReport[],
+  versions: TelemetryReport[],
+  releases: ReleaseInfo[],
+): Promise<void> {
+  const batch = new TableBatch(new Map([...STATUS_TABLE_SPECS, ...TELEMETRY_TABLE_SPECS]));
+  for (const status of statuses) {
+    const rows = flattenStatus(status);
+    for (const table of STATUS_TABLES) batch.add(table, rows[table]);
+  }
+  batch.add('version_reports', versions.map(flattenTelemetry));
+  batch.add('releases', releases.map(flattenRelease));
+  await writer.write(batch);
 }

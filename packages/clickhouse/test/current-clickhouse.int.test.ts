@@ -25,7 +25,7 @@ import {
   type StatusReport,
   type TelemetryReport,
 } from '@opa-fleet/contracts';
-import { flattenRelease, flattenStatus, flattenTelemetry, STATUS_TABLES } from '@opa-fleet/flatten';
+import { flattenStatus, flattenTelemetry, STATUS_TABLES } from '@opa-fleet/flatten';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fixtureBody } from '../../flatten/test/fixture-records';
 import {
@@ -43,7 +43,7 @@ import {
   TELEMETRY_TABLE_SPECS,
 } from '../src';
 import { type ChdbResult, type ChdbRun, type ChdbStep, chdbPython, runChdb } from './chdb-runner';
-import { dropDatabase, queryRows } from './clickhouse-test-db';
+import { deliverReports, dropDatabase, queryRows } from './clickhouse-test-db';
 import { type RecordedStatement, RecordingProxy } from './recording-proxy';
 
 const SERVER_URL = process.env.CLICKHOUSE_URL;
@@ -238,14 +238,7 @@ async function deliverThroughProxy(proxyUrl: string): Promise<void> {
   try {
     const writer = new BatchWriter({ client, database: DATABASE, tableOrder: LOADER_TABLES });
     for (const [statuses, versions, releases] of DELIVERIES) {
-      const batch = new TableBatch(new Map([...STATUS_TABLE_SPECS, ...TELEMETRY_TABLE_SPECS]));
-      for (const s of statuses) {
-        const rows = flattenStatus(s);
-        for (const table of STATUS_TABLES) batch.add(table, rows[table]);
-      }
-      batch.add('version_reports', versions.map(flattenTelemetry));
-      batch.add('releases', releases.map(flattenRelease));
-      await writer.write(batch);
+      await deliverReports(writer, statuses, versions, releases);
     }
   } finally {
     await client.close();
