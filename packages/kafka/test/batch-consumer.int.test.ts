@@ -142,6 +142,34 @@ async function committed(groupId: string, topic: string): Promise<number[]> {
   return entry!.partitions.sort((a, b) => a.partition - b.partition).map((p) => Number(p.offset));
 }
 
+/**
+ * The dead letters of records from `originTopic`: waits for `count`, then half a second more so that an
+ * extra letter would be seen too.
+ */
+async function readDeadLetters(
+  groupId: string,
+  originTopic: string,
+  count: number,
+): Promise<{ value: string; headers: Record<string, string> }[]> {
+  const dlq = kafka.consumer({ groupId });
+  await dlq.connect();
+  await dlq.subscribe({ topic: deadLetterTopic, fromBeginning: true });
+  const letters: { value: string; headers: Record<string, string> }[] = [];
+  await dlq.run({
+    eachMessage: async ({ message }) => {
+      const headers = Object.fromEntries(
+        Object.entries(message.headers ?? {}).map(([k, v]) => [k, String(v)]),
+      );
+      if (headers[DEAD_LETTER_HEADERS.topic] === originTopic)
+        letters.push({ value: message.value!.toString(), headers });
+    },
+  });
+  await until(() => letters.length >= count, 30_000, 'dead letters');
+  await new Promise((r) => setTimeout(r, 500));
+  await dlq.disconnect();
+  return letters;
+}
+
 describe('batch consumer on the real broker', () => {
   it('writes the good records, dead-letters the corrupt one with origin headers, commits after the write', async () => {
     const topic = `${prefix}fixed`;
@@ -163,20 +191,7 @@ describe('batch consumer on the real broker', () => {
     await until(async () => (await committed(groupId, topic))[0] === 5, 30_000, 'commit');
     expect(sink.written).toEqual(['r0', 'r1', 'r3', 'r4']);
 
-    const dlq = kafka.consumer({ groupId: `dlq-${run}` });
-    await dlq.connect();
-    await dlq.subscribe({ topic: deadLetterTopic, fromBeginning: true });
-    const letters: { value: string; headers: Record<string, string> }[] = [];
-    await dlq.run({
-      eachMessage: async ({ message }) => {
-        const headers = Object.fromEntries(
-          Object.entries(message.headers ?? {}).map(([k, v]) => [k, String(v)]),
-        );
-        letters.push({ value: message.value!.toString(), headers });
-      },
-    });
-    await until(() => letters.length >= 1, 30_000, 'dead letter');
-    await dlq.disconnect();
+    const letters = await readDeadLetters(`dlq-${run}`, topic, 1);
     expect(letters).toHaveLength(1);
     expect(letters[0]!.value).toBe('corrupt-2');
     expect(letters[0]!.headers).toMatchObject({
@@ -228,22 +243,7 @@ describe('batch consumer on the real broker', () => {
     expect(sink.writes).toBeLessThanOrEqual(32);
     expect(consumer.status().sinkHealthy).toBe(true);
 
-    const dlq = kafka.consumer({ groupId: `dlq-refused-${run}` });
-    await dlq.connect();
-    await dlq.subscribe({ topic: deadLetterTopic, fromBeginning: true });
-    const letters: { value: string; headers: Record<string, string> }[] = [];
-    await dlq.run({
-      eachMessage: async ({ message }) => {
-        const headers = Object.fromEntries(
-          Object.entries(message.headers ?? {}).map(([k, v]) => [k, String(v)]),
-        );
-        if (headers[DEAD_LETTER_HEADERS.topic] === topic)
-          letters.push({ value: message.value!.toString(), headers });
-      },
-    });
-    await until(() => letters.length >= 2, 30_000, 'dead letters');
-    await new Promise((r) => setTimeout(r, 500));
-    await dlq.disconnect();
+    const letters = await readDeadLetters(`dlq-refused-${run}`, topic, 2);
     expect(letters.map((l) => l.value).sort()).toEqual(['poison-13', 'poison-40']);
     for (const letter of letters) {
       expect(letter.headers).toMatchObject({
