@@ -6,7 +6,6 @@
 import { randomUUID } from 'node:crypto';
 import {
   type ClientPlatform,
-  DEFAULT_LIMITS,
   type Limits,
   type NormalizeContext,
   normalizeStatus,
@@ -58,7 +57,8 @@ const REPORT_PATHS = ['/v1/version', '/status', '/status/', '/status/:partition'
 
 export function buildApp(deps: GatewayDeps): FastifyInstance {
   const { config, producer, releases, statusTopics } = deps;
-  const limits: Limits = { ...DEFAULT_LIMITS, ...deps.limits };
+  // Passed as given: without overrides normalization uses DEFAULT_LIMITS as is, no merge per report.
+  const limits = deps.limits;
   const topics = topicNames(config.topicPrefix);
   const metrics = createGatewayMetrics(deps.registry);
   // Writes the configured status schema version (STATUS_SCHEMA_VERSION; rolling upgrades).
