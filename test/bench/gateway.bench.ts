@@ -215,12 +215,14 @@ for (const [report, path, body] of reports) {
 }
 const rows: Row[] = [];
 const ratios = new Map<string, number[]>(reports.map(([report]) => [report, []]));
+const cpuRatios = new Map<string, number[]>(reports.map(([report]) => [report, []]));
 for (let round = 0; round < rounds; round++) {
   for (const [report, path, body] of reports) {
     const base = await load(baseline, report, path, body, seconds);
     const gw = await load(gateway, report, path, body, seconds);
     rows.push(base, gw);
     ratios.get(report)!.push(gw.rps / base.rps);
+    cpuRatios.get(report)!.push(base.cpuUsPerReq / gw.cpuUsPerReq);
   }
 }
 await stop(gateway);
@@ -239,10 +241,6 @@ for (const r of rows) {
   );
 }
 const median = (values: number[]) => [...values].sort((x, y) => x - y)[Math.floor(values.length / 2)]!;
-const cpuRatios = new Map<string, number[]>(reports.map(([report]) => [report, []]));
-for (let i = 0; i < rows.length; i += 2) {
-  cpuRatios.get(rows[i]!.report)!.push(rows[i]!.cpuUsPerReq / rows[i + 1]!.cpuUsPerReq);
-}
 for (const [report] of reports) {
   const each = ratios
     .get(report)!
