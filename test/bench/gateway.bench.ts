@@ -1,12 +1,16 @@
 // Gateway throughput against a bare node:http baseline, measured in the same run.
 //
 //   KAFKA_BROKERS=127.0.0.1:19092 npx tsx test/bench/gateway.bench.ts [--seconds 10] [--connections 50]
-//     [--warmup 5] [--rounds 3]
+//     [--warmup 5] [--rounds 3] [--no-floors]
 //
-// Both servers run as their own processes on 127.0.0.1; this process is the load generator (autocannon).
+// Every server runs as its own process on 127.0.0.1; this process is the load generator (autocannon).
 //   baseline: node:http that reads the body, JSON.parses it and replies 200 {}.
 //   gateway:  services/gateway/src/main.ts, started as infra/bin/start does, with the real idempotent
 //             producer (acks=all) to KAFKA_BROKERS.
+//   floors (unless --no-floors; stack-floor.ts): what the gateway's stack costs without the gateway's own
+//             work: "Fastify" (Fastify + JSON.parse, replies at once) and "Fastify + Kafka" (the same, then
+//             the raw body through the gateway's batching producer and settings, reply after the ack).
+//             The gateway cannot beat "Fastify + Kafka"; the distance to it is what its own work costs.
 // Bodies: status-full.json (to /status) and telemetry-request.json (to /v1/version), each with the
 // User-Agent OPA sends. Prints req/s, p50/p99 latency, non-2xx answers and the server's peak RSS, and
 // where the CPU went during each run (Linux /proc): the server's CPU per request (all its threads), how busy
@@ -20,7 +24,7 @@ import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import autocannon from 'autocannon';
-import { serviceNodeArgs } from '../../infra/start/service-command';
+import { SERVICE_NODE_FLAGS, serviceNodeArgs } from '../../infra/start/service-command';
 import { readFixtureText } from '../support/fixtures';
 
 const { values } = parseArgs({
@@ -29,6 +33,7 @@ const { values } = parseArgs({
     connections: { type: 'string', default: '50' },
     warmup: { type: 'string', default: '5' },
     rounds: { type: 'string', default: '3' },
+    'no-floors': { type: 'boolean', default: false },
   },
 });
 const seconds = Number(values.seconds);
@@ -200,33 +205,52 @@ const reports: [string, string, string][] = [
   ['version', '/v1/version', readFixtureText('telemetry-request.json')],
 ];
 
-// Both servers stay up; the rounds alternate between them (baseline, gateway, per report), so a noisy
-// neighbour or CPU throttling hits both alike. Each ratio is the median of the per-round ratios.
+// Every server stays up; the rounds alternate between them (baseline first, per report), so a noisy
+// neighbour or CPU throttling hits all alike. Each ratio is the median of the per-round ratios.
+const gatewayEnv = {
+  KAFKA_BROKERS: brokers,
+  TOPIC_PREFIX: `bench-gw-${randomUUID().slice(0, 8)}.`,
+  TOPIC_PARTITIONS: '3',
+};
 const baseline = await start('node:http baseline', ['-e', BASELINE], {}, '/');
+// The gateway first: it creates the topics the Kafka floor produces to.
 const gateway = await start(
   'gateway + Kafka',
   serviceNodeArgs('gateway', repoRoot), // as infra/bin/start runs it
-  { KAFKA_BROKERS: brokers, TOPIC_PREFIX: `bench-gw-${randomUUID().slice(0, 8)}.`, TOPIC_PARTITIONS: '3' },
+  gatewayEnv,
   '/readyz',
 );
-// Warm-up: both are long-running servers; what matters is their steady state after the JIT settled.
+const floorArgs = [...SERVICE_NODE_FLAGS.gateway, '--import', 'tsx', 'test/bench/stack-floor.ts'];
+const floors = values['no-floors']
+  ? []
+  : [
+      await start('Fastify', floorArgs, { ...gatewayEnv, FLOOR_KAFKA: '0' }, '/readyz'),
+      await start('Fastify + Kafka', floorArgs, { ...gatewayEnv, FLOOR_KAFKA: '1' }, '/readyz'),
+    ];
+const compared = [...floors, gateway];
+// Warm-up: all are long-running servers; what matters is their steady state after the JIT settled.
 for (const [report, path, body] of reports) {
-  for (const server of [baseline, gateway]) await load(server, report, path, body, warmup);
+  for (const server of [baseline, ...compared]) await load(server, report, path, body, warmup);
 }
 const rows: Row[] = [];
-const ratios = new Map<string, number[]>(reports.map(([report]) => [report, []]));
-const cpuRatios = new Map<string, number[]>(reports.map(([report]) => [report, []]));
+const key = (server: Server, report: string) => `${server.name}|${report}`;
+const ratios = new Map<string, number[]>();
+const cpuRatios = new Map<string, number[]>();
+const push = (map: Map<string, number[]>, k: string, value: number) =>
+  map.set(k, [...(map.get(k) ?? []), value]);
 for (let round = 0; round < rounds; round++) {
   for (const [report, path, body] of reports) {
     const base = await load(baseline, report, path, body, seconds);
-    const gw = await load(gateway, report, path, body, seconds);
-    rows.push(base, gw);
-    ratios.get(report)!.push(gw.rps / base.rps);
-    cpuRatios.get(report)!.push(base.cpuUsPerReq / gw.cpuUsPerReq);
+    rows.push(base);
+    for (const server of compared) {
+      const row = await load(server, report, path, body, seconds);
+      rows.push(row);
+      push(ratios, key(server, report), row.rps / base.rps);
+      push(cpuRatios, key(server, report), base.cpuUsPerReq / row.cpuUsPerReq);
+    }
   }
 }
-await stop(gateway);
-await stop(baseline);
+for (const server of [...compared, baseline]) await stop(server);
 
 console.log(
   `\nautocannon -c ${connections} -d ${seconds}, ${rounds} alternating rounds, on 127.0.0.1 (status body ${reports[0]![2].length} B, version body ${reports[1]![2].length} B)\n`,
@@ -242,13 +266,15 @@ for (const r of rows) {
 }
 const median = (values: number[]) => [...values].sort((x, y) => x - y)[Math.floor(values.length / 2)]!;
 for (const [report] of reports) {
-  const each = ratios
-    .get(report)!
-    .map((r) => `${(r * 100).toFixed(0)}%`)
-    .join(', ');
-  console.log(
-    `${report}: gateway / baseline = ${(median(ratios.get(report)!) * 100).toFixed(0)}% of req/s ` +
-      `(median of ${rounds} rounds: ${each}); baseline CPU per request / gateway CPU per request = ` +
-      `${(median(cpuRatios.get(report)!) * 100).toFixed(0)}%`,
-  );
+  for (const server of compared) {
+    const each = ratios
+      .get(key(server, report))!
+      .map((r) => `${(r * 100).toFixed(0)}%`)
+      .join(', ');
+    console.log(
+      `${report}: ${server.name} / baseline = ${percent(median(ratios.get(key(server, report))!))} of req/s ` +
+        `(median of ${rounds} rounds: ${each}); baseline CPU per request / its CPU per request = ` +
+        `${percent(median(cpuRatios.get(key(server, report))!))}`,
+    );
+  }
 }

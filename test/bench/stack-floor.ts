@@ -1,0 +1,67 @@
+// The floor under the gateway, started by gateway.bench.ts: what Fastify and the Kafka client cost on
+// their own, with none of the gateway's work (no envelope, normalization, Avro, metrics, hooks).
+//
+//   FLOOR_KAFKA=1  Fastify + JSON.parse, then the RAW body is produced through the same batching producer
+//                  and producer settings as the gateway (GATEWAY env, acks=all) to the gateway's topics;
+//                  200 {} once Kafka acknowledged. A gateway that forwarded unvalidated JSON would cost this.
+//   FLOOR_KAFKA=0  Fastify + JSON.parse, 200 {} at once (the "Fastify" orientation figure).
+//
+// The status value is the 4470 B body rather than the gateway's 1402 B Avro record, so this floor slightly
+// overstates what Kafka costs the gateway for status updates; for version reports the sizes are alike.
+import { createKafkaClient, createProducer, topicNames } from '@opa-fleet/kafka';
+import { createLogger } from '@opa-fleet/runtime';
+import Fastify from 'fastify';
+import { loadGatewayConfig } from '../../services/gateway/src/config';
+
+const withKafka = process.env.FLOOR_KAFKA !== '0';
+const config = loadGatewayConfig();
+const logger = createLogger('stack-floor');
+const topics = topicNames(config.topicPrefix);
+const producer = withKafka
+  ? createProducer({
+      kafka: createKafkaClient({ brokers: config.kafkaBrokers, clientId: 'stack-floor', logger }),
+      logger,
+      lingerMs: config.producer.lingerMs,
+      maxBatchMessages: config.producer.maxBatchMessages,
+      maxPendingMessages: config.producer.maxPendingMessages,
+      sendTimeoutMs: config.producer.sendTimeoutMs,
+      concurrency: config.producer.concurrency,
+    })
+  : null;
+await producer?.connect();
+
+interface Parsed {
+  raw: Buffer;
+  json: { id?: unknown; labels?: { id?: unknown } };
+}
+
+const app = Fastify({ logger: false });
+app.removeAllContentTypeParsers();
+app.addContentTypeParser('application/json', { parseAs: 'buffer' }, (_request, body, done) => {
+  done(null, { raw: body as Buffer, json: JSON.parse((body as Buffer).toString('utf8')) });
+});
+const forward =
+  (topic: string, keyOf: (json: Parsed['json']) => unknown) => async (request: { body: unknown }) => {
+    const { raw, json } = request.body as Parsed;
+    await producer?.send({ topic, key: String(keyOf(json)), value: raw });
+    return {};
+  };
+app.post(
+  '/status',
+  forward(topics.status, (json) => json.labels?.id),
+);
+app.post(
+  '/v1/version',
+  forward(topics.telemetry, (json) => json.id),
+);
+app.get('/readyz', async () => ({ status: 'ready' }));
+
+await app.listen({ port: config.port, host: config.host });
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.once(signal, () => {
+    void app
+      .close()
+      .then(() => producer?.close(config.producer.sendTimeoutMs))
+      .finally(() => process.exit(0));
+  });
+}
