@@ -21,11 +21,7 @@ const producer = withKafka
   ? createProducer({
       kafka: createKafkaClient({ brokers: config.kafkaBrokers, clientId: 'stack-floor', logger }),
       logger,
-      lingerMs: config.producer.lingerMs,
-      maxBatchMessages: config.producer.maxBatchMessages,
-      maxPendingMessages: config.producer.maxPendingMessages,
-      sendTimeoutMs: config.producer.sendTimeoutMs,
-      concurrency: config.producer.concurrency,
+      ...config.producer,
     })
   : null;
 await producer?.connect();

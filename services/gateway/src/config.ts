@@ -2,7 +2,12 @@
 import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { STATUS_SCHEMA_VERSIONS } from '@opa-fleet/contracts';
-import { checkTopicPolicy, DEFAULT_TOPIC_POLICY, type TopicPolicy } from '@opa-fleet/kafka';
+import {
+  checkTopicPolicy,
+  DEFAULT_TOPIC_POLICY,
+  type ProducerOptions,
+  type TopicPolicy,
+} from '@opa-fleet/kafka';
 import { envBoolean, envList, envPort, loadConfig } from '@opa-fleet/runtime';
 import { z } from 'zod';
 
@@ -98,13 +103,13 @@ export interface GatewayConfig {
   bodyLimitBytes: number;
   /** Empty: /status is open. */
   authTokens: string[];
-  producer: {
-    lingerMs: number;
-    maxBatchMessages: number;
-    maxPendingMessages: number;
-    sendTimeoutMs: number;
-    concurrency: number;
-  };
+  /** The producer's tuning options (PRODUCER_* variables), passed to createProducer as they are. */
+  producer: Required<
+    Pick<
+      ProducerOptions,
+      'lingerMs' | 'maxBatchMessages' | 'maxPendingMessages' | 'sendTimeoutMs' | 'concurrency'
+    >
+  >;
   maxInFlightRequests: number;
   retryAfterSeconds: number;
   releasesChannel: string;

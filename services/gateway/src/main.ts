@@ -45,16 +45,7 @@ async function main(): Promise<void> {
   });
   shutdown.onShutdown('releases-view', () => releases.stop());
 
-  const producer = createProducer({
-    kafka,
-    logger,
-    registry,
-    lingerMs: config.producer.lingerMs,
-    maxBatchMessages: config.producer.maxBatchMessages,
-    maxPendingMessages: config.producer.maxPendingMessages,
-    sendTimeoutMs: config.producer.sendTimeoutMs,
-    concurrency: config.producer.concurrency,
-  });
+  const producer = createProducer({ kafka, logger, registry, ...config.producer });
   shutdown.onShutdown('producer', () => producer.close(config.producer.sendTimeoutMs));
 
   const statusTopics = createStatusTopics({
