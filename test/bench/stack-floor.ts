@@ -2,14 +2,14 @@
 // their own, with none of the gateway's work (no envelope, normalization, Avro, metrics, hooks).
 //
 //   FLOOR_KAFKA=1  Fastify + JSON.parse, then the RAW body is produced through the same batching producer
-//                  and producer settings as the gateway (GATEWAY env, acks=all) to the gateway's topics;
+//                  and producer settings as the gateway (read by loadGatewayConfig from the same environment; acks=all) to the gateway's topics;
 //                  200 {} once Kafka acknowledged. A gateway that forwarded unvalidated JSON would cost this.
 //   FLOOR_KAFKA=0  Fastify + JSON.parse, 200 {} at once (the "Fastify" orientation figure).
 //
 // The status value is the 4470 B body rather than the gateway's 1402 B Avro record, so this floor slightly
 // overstates what Kafka costs the gateway for status updates; for version reports the sizes are alike.
 import { createKafkaClient, createProducer, topicNames } from '@opa-fleet/kafka';
-import { createLogger } from '@opa-fleet/runtime';
+import { createLogger, createShutdown } from '@opa-fleet/runtime';
 import Fastify from 'fastify';
 import { loadGatewayConfig } from '../../services/gateway/src/config';
 
@@ -24,7 +24,13 @@ const producer = withKafka
       ...config.producer,
     })
   : null;
-await producer?.connect();
+// Shut down as the gateway does: HTTP first, then the producer; a failed closer exits 1.
+const shutdown = createShutdown({ logger, timeoutMs: config.shutdownTimeoutMs });
+shutdown.installSignalHandlers();
+if (producer) {
+  shutdown.onShutdown('producer', () => producer.close(config.producer.sendTimeoutMs));
+  await producer.connect();
+}
 
 interface Parsed {
   raw: Buffer;
@@ -32,6 +38,7 @@ interface Parsed {
 }
 
 const app = Fastify({ logger: false });
+shutdown.onShutdown('http', () => app.close());
 app.removeAllContentTypeParsers();
 app.addContentTypeParser('application/json', { parseAs: 'buffer' }, (_request, body, done) => {
   done(null, { raw: body as Buffer, json: JSON.parse((body as Buffer).toString('utf8')) });
@@ -39,7 +46,7 @@ app.addContentTypeParser('application/json', { parseAs: 'buffer' }, (_request, b
 const forward =
   (topic: string, keyOf: (json: Parsed['json']) => unknown) => async (request: { body: unknown }) => {
     const { raw, json } = request.body as Parsed;
-    await producer?.send({ topic, key: String(keyOf(json)), value: raw });
+    if (producer) await producer.send({ topic, key: String(keyOf(json)), value: raw });
     return {};
   };
 app.post(
@@ -53,11 +60,3 @@ app.post(
 app.get('/readyz', async () => ({ status: 'ready' }));
 
 await app.listen({ port: config.port, host: config.host });
-for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-  process.once(signal, () => {
-    void app
-      .close()
-      .then(() => producer?.close(config.producer.sendTimeoutMs))
-      .finally(() => process.exit(0));
-  });
-}
