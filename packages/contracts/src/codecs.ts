@@ -1,9 +1,9 @@
-// The codecs of the three record subjects, over every version kept in schemas/avro.
+// The codecs of the four record subjects, over every version kept in schemas/avro.
 
 import { createRecordCodec, type RecordCodec } from './record-codec';
 import { schemaVersionsOf } from './schema-catalog';
 import { statusWireMapping } from './status-wire';
-import type { ReleaseInfo, StatusReport, TelemetryReport } from './types';
+import type { ReleaseInfo, StatusReport, TelemetryReport, VersionCheck } from './types';
 
 export const telemetryCodec: RecordCodec<TelemetryReport> = createRecordCodec({
   versions: schemaVersionsOf('telemetry-report'),
@@ -34,4 +34,8 @@ export function statusCodecWriting(version: number): RecordCodec<StatusReport> {
 
 export const releaseCodec: RecordCodec<ReleaseInfo> = createRecordCodec({
   versions: schemaVersionsOf('release-info'),
+});
+
+export const versionCheckCodec: RecordCodec<VersionCheck> = createRecordCodec({
+  versions: schemaVersionsOf('version-check'),
 });

@@ -6,6 +6,7 @@ export {
   statusCodec,
   statusCodecWriting,
   telemetryCodec,
+  versionCheckCodec,
 } from './codecs';
 export { ContractError, type ContractErrorCode } from './contract-error';
 export { DEFAULT_LIMITS, type Limits } from './limits';

@@ -189,3 +189,21 @@ export interface ReleaseInfo {
   /** When the advisor published this record, epoch micros. */
   updated_at: number;
 }
+
+/**
+ * One GitHub-style version check (`GET /repos/{owner}/{repo}/releases/latest`, OPA 1.7 and later), as the
+ * gateway answered it. Its own record, not a TelemetryReport variant: the check carries no instance id,
+ * version or platform (OPA sends no body and a generic User-Agent on purpose), so it can only be counted.
+ */
+export interface VersionCheck extends Envelope {
+  /** The `owner/repo` asked for, as served (e.g. `open-policy-agent/opa`). */
+  repository: string;
+  /** `latest` (`/releases/latest`, what OPA asks) or `list` (`/releases`). */
+  endpoint: string;
+  /** The raw User-Agent header (`OPA-Version-Checker`), truncated; null when absent. */
+  user_agent: string | null;
+  /** The release tag the reply named; null when no release was known yet. */
+  answered_tag: string | null;
+  /** The client's If-None-Match matched: answered 304. */
+  not_modified: boolean;
+}

@@ -361,7 +361,8 @@ describe('the tuned avsc types', () => {
       ),
       RUNS,
     );
-  });
+    // Hundreds of full encode/decode round trips: seconds on a busy 2-core machine, over the 5 s default.
+  }, 30_000);
 });
 
 /** A plain-avsc value with its wrapped number-union branches unwrapped, as a plain JSON-like value. */

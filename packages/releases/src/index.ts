@@ -1,4 +1,15 @@
-// Pure release logic: choosing the latest OPA release and replying to version reports. No I/O.
+// Pure release logic: choosing the latest OPA release and replying to version reports and GitHub-style
+// version checks. No I/O.
+export {
+  entityTag,
+  GITHUB_NOT_FOUND,
+  type GitHubRelease,
+  type GitHubReleaseAsset,
+  type GitHubRepository,
+  githubReleaseOf,
+  matchesIfNoneMatch,
+  OPA_PLATFORMS,
+} from './github-release';
 export {
   downloadLink,
   FALLBACK_PLATFORM,
