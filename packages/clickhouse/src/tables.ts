@@ -55,6 +55,7 @@ export const RELEASES_TABLE = 'releases';
 
 export const TELEMETRY_TABLE_SPECS: ReadonlyMap<string, TableSpec> = new Map([
   ['version_reports', { name: 'version_reports' }],
+  ['version_checks', { name: 'version_checks' }],
   [RELEASES_TABLE, { name: RELEASES_TABLE }],
 ]);
 
@@ -65,5 +66,6 @@ export const LOADER_TABLES = [
   'prometheus_samples',
   'status_reports',
   'version_reports',
+  'version_checks',
   'releases',
 ];

@@ -1,6 +1,6 @@
 // Every documented analyst query (schemas/clickhouse/queries/*.sql, shown in the README) and view,
 // run against the real ClickHouse with known data that includes redelivered (duplicated) reports.
-import type { ReleaseInfo, TelemetryReport } from '@opa-fleet/contracts';
+import type { ReleaseInfo, TelemetryReport, VersionCheck } from '@opa-fleet/contracts';
 import { flattenStatus, STATUS_TABLES } from '@opa-fleet/flatten';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { statusFixture } from '../../flatten/test/fixture-records';
@@ -57,6 +57,31 @@ const release = (tag: string, agoMicros: number): ReleaseInfo => ({
   updated_at: NOW - agoMicros,
 });
 
+const versionCheck = (
+  eventId: string,
+  agoMicros: number,
+  tag: string | null,
+  notModified = false,
+): VersionCheck => ({
+  event_id: eventId,
+  received_at: NOW - agoMicros,
+  gateway_id: 'gw',
+  repository: 'open-policy-agent/opa',
+  endpoint: 'latest',
+  user_agent: 'OPA-Version-Checker',
+  answered_tag: tag,
+  not_modified: notModified,
+});
+
+const DAY = 24 * 60 * MIN;
+const VERSION_CHECKS = {
+  today: versionCheck('chk-1', 0, 'v0.19.2'),
+  todayRevalidated: versionCheck('chk-2', 0, 'v0.19.2', true),
+  // Before any release was known: answered 503, still counted.
+  twoDaysAgo: versionCheck('chk-3', 2 * DAY, null),
+  longAgo: versionCheck('chk-4', 40 * DAY, 'v0.18.0'),
+};
+
 const FULL_ID = '6f1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d';
 const DISCO_ID = '9a8b7c6d-5e4f-4a3b-8c2d-1e0f9a8b7c6d';
 const PROM_ID = '1780d507-aea2-45cc-ae50-fa153c8e4a5a';
@@ -87,15 +112,19 @@ beforeAll(async () => {
   await runMigrations(config);
   // First delivery, then a redelivery of part of it (a loader crashed after insert, before commit),
   // in a separate insert so the duplicates sit in separate parts until a merge.
-  await deliverReports(writer, Object.values(STATUS), Object.values(VERSION_REPORTS), [
-    release('v0.18.0', 5 * 24 * 60 * MIN),
-    release('v0.19.2', 24 * 60 * MIN),
-  ]);
+  await deliverReports(
+    writer,
+    Object.values(STATUS),
+    Object.values(VERSION_REPORTS),
+    [release('v0.18.0', 5 * 24 * 60 * MIN), release('v0.19.2', 24 * 60 * MIN)],
+    Object.values(VERSION_CHECKS),
+  );
   await deliverReports(
     writer,
     [STATUS.fullRecent, STATUS.protoOld],
     [VERSION_REPORTS.b, VERSION_REPORTS.b, VERSION_REPORTS.aNew],
     [release('v0.19.2', 24 * 60 * MIN)],
+    [VERSION_CHECKS.today, VERSION_CHECKS.twoDaysAgo],
   );
 });
 
@@ -116,6 +145,7 @@ describe('documented analyst queries on the real ClickHouse', () => {
       'p99-request-duration-per-instance',
       'partition-report-rates',
       'share-on-latest-release',
+      'version-checks-per-day',
     ]);
   });
 
@@ -248,6 +278,20 @@ describe('documented analyst queries on the real ClickHouse', () => {
   });
 });
 
+describe('version checks (OPA 1.7 and later)', () => {
+  it('version checks per day: each check once, answered and revalidated ones apart, last 30 days', async () => {
+    const rows = await run<{ day: string; checks: string; answered: string; not_modified: string }>(
+      'version-checks-per-day',
+    );
+    const today = utcDay(VERSION_CHECKS.today.received_at);
+    const twoDaysAgo = utcDay(VERSION_CHECKS.twoDaysAgo.received_at);
+    expect(rows.map((r) => [r.day, Number(r.checks), Number(r.answered), Number(r.not_modified)])).toEqual([
+      [twoDaysAgo, 1, 0, 0],
+      [today, 2, 2, 1],
+    ]);
+  });
+});
+
 describe('analyst views', () => {
   it('latest_status has one row per instance with its latest report', async () => {
     const rows = await queryRows<{ instance_id: string; event_id: string; bundle_error_count: number }>(
@@ -276,5 +320,7 @@ describe('analyst views', () => {
       expect(await count(table, false)).toBeGreaterThan(expected);
     }
     expect(await count('version_reports', true)).toBe(Object.keys(VERSION_REPORTS).length);
+    expect(await count('version_checks', true)).toBe(Object.keys(VERSION_CHECKS).length);
+    expect(await count('version_checks', false)).toBeGreaterThan(Object.keys(VERSION_CHECKS).length);
   });
 });

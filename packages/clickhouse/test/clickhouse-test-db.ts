@@ -1,7 +1,13 @@
 // A fresh, uniquely named database per test file on the real ClickHouse from the environment.
 import { randomBytes } from 'node:crypto';
-import type { ReleaseInfo, StatusReport, TelemetryReport } from '@opa-fleet/contracts';
-import { flattenRelease, flattenStatus, flattenTelemetry, STATUS_TABLES } from '@opa-fleet/flatten';
+import type { ReleaseInfo, StatusReport, TelemetryReport, VersionCheck } from '@opa-fleet/contracts';
+import {
+  flattenRelease,
+  flattenStatus,
+  flattenTelemetry,
+  flattenVersionCheck,
+  STATUS_TABLES,
+} from '@opa-fleet/flatten';
 import {
   type BatchWriter,
   type ClickHouseConfig,
@@ -42,6 +48,7 @@ export async function deliverReports(
   statuses: StatusReport[],
   versions: TelemetryReport[],
   releases: ReleaseInfo[],
+  checks: VersionCheck[] = [],
 ): Promise<void> {
   const batch = new TableBatch(new Map([...STATUS_TABLE_SPECS, ...TELEMETRY_TABLE_SPECS]));
   for (const status of statuses) {
@@ -50,5 +57,6 @@ export async function deliverReports(
   }
   batch.add('version_reports', versions.map(flattenTelemetry));
   batch.add('releases', releases.map(flattenRelease));
+  batch.add('version_checks', checks.map(flattenVersionCheck));
   await writer.write(batch);
 }

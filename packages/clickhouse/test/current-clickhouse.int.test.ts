@@ -24,6 +24,7 @@ import {
   type ReleaseInfo,
   type StatusReport,
   type TelemetryReport,
+  type VersionCheck,
 } from '@opa-fleet/contracts';
 import { flattenStatus, flattenTelemetry, STATUS_TABLES } from '@opa-fleet/flatten';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -152,13 +153,35 @@ const VERSIONS = {
 
 const RELEASES = [release('v0.18.0', 5 * 24 * 60 * MIN, true), release('v0.19.2', 24 * 60 * MIN, false)];
 
+const check = (
+  eventId: string,
+  agoMicros: number,
+  answeredTag: string | null,
+  notModified = false,
+): VersionCheck => ({
+  event_id: eventId,
+  received_at: NOW - agoMicros,
+  gateway_id: 'gw-current',
+  repository: 'open-policy-agent/opa',
+  endpoint: 'latest',
+  user_agent: 'OPA-Version-Checker',
+  answered_tag: answeredTag,
+  not_modified: notModified,
+});
+const CHECKS_MADE = {
+  told: check('chk-told', 10 * MIN, 'v0.19.2'),
+  revalidated: check('chk-304', 20 * MIN, 'v0.19.2', true),
+  early: check('chk-early', 2 * 24 * 60 * MIN, null),
+};
+
 /** First delivery, then a redelivery of part of it (a loader crashed after insert, before commit). */
-const DELIVERIES: [StatusReport[], TelemetryReport[], ReleaseInfo[]][] = [
-  [Object.values(STATUS), Object.values(VERSIONS), RELEASES],
+const DELIVERIES: [StatusReport[], TelemetryReport[], ReleaseInfo[], VersionCheck[]][] = [
+  [Object.values(STATUS), Object.values(VERSIONS), RELEASES, Object.values(CHECKS_MADE)],
   [
     [STATUS.fullRecent, STATUS.protoOld, STATUS.nonFinite],
     [VERSIONS.b, VERSIONS.b, VERSIONS.aNew],
     [RELEASES[1]!],
+    [CHECKS_MADE.told],
   ],
 ];
 
@@ -170,7 +193,7 @@ interface Check {
   params?: Record<string, string>;
 }
 
-const ALL_TABLES = [...STATUS_TABLES, 'version_reports', 'releases'];
+const ALL_TABLES = [...STATUS_TABLES, 'version_reports', 'version_checks', 'releases'];
 const LATEST_STATUS_PARAMS = { instance_id: FULL_ID };
 
 function checks(): Check[] {
@@ -199,7 +222,8 @@ function checks(): Check[] {
   });
   // Every column of every row, as stored (non-finite floats are compared above: JSON has no NaN).
   for (const table of ALL_TABLES) {
-    const order = table === 'releases' ? 'channel, updated_at_us, tag' : 'event_id, seq';
+    const order =
+      { releases: 'channel, updated_at_us, tag', version_checks: 'event_id' }[table] ?? 'event_id, seq';
     const finite = table === 'prometheus_samples' ? ' WHERE isFinite(value)' : '';
     list.push({ id: `all rows ${table}`, sql: `SELECT * FROM ${table} FINAL${finite} ORDER BY ${order}` });
   }
@@ -237,8 +261,8 @@ async function deliverThroughProxy(proxyUrl: string): Promise<void> {
   const client = createClickHouseClient(config);
   try {
     const writer = new BatchWriter({ client, database: DATABASE, tableOrder: LOADER_TABLES });
-    for (const [statuses, versions, releases] of DELIVERIES) {
-      await deliverReports(writer, statuses, versions, releases);
+    for (const [statuses, versions, releases, checks] of DELIVERIES) {
+      await deliverReports(writer, statuses, versions, releases, checks);
     }
   } finally {
     await client.close();

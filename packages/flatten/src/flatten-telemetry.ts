@@ -1,6 +1,7 @@
-// TelemetryReport -> one version_reports row; ReleaseInfo -> one releases row.
-import type { ReleaseInfo, TelemetryReport } from '@opa-fleet/contracts';
-import type { ReleaseRow, VersionReportRow } from './rows';
+// TelemetryReport -> one version_reports row; VersionCheck -> one version_checks row; ReleaseInfo -> one
+// releases row.
+import type { ReleaseInfo, TelemetryReport, VersionCheck } from '@opa-fleet/contracts';
+import type { ReleaseRow, VersionCheckRow, VersionReportRow } from './rows';
 import { microsToSeconds } from './time';
 
 export function flattenTelemetry(report: TelemetryReport): VersionReportRow {
@@ -19,6 +20,20 @@ export function flattenTelemetry(report: TelemetryReport): VersionReportRow {
     os: report.client.os,
     arch: report.client.arch,
     extra_json: report.extra_json,
+  };
+}
+
+export function flattenVersionCheck(check: VersionCheck): VersionCheckRow {
+  return {
+    event_id: check.event_id,
+    received_at: microsToSeconds(check.received_at),
+    received_at_us: check.received_at,
+    gateway_id: check.gateway_id,
+    repository: check.repository,
+    endpoint: check.endpoint,
+    user_agent: check.user_agent,
+    answered_tag: check.answered_tag,
+    not_modified: check.not_modified ? 1 : 0,
   };
 }
 

@@ -1,6 +1,6 @@
 export { FlattenError, type FlattenErrorCode } from './flatten-error';
 export { flattenMetricFamilies, forEachSample, type Sample, type SampleSink } from './flatten-metrics';
 export { flattenStatus } from './flatten-status';
-export { flattenRelease, flattenTelemetry } from './flatten-telemetry';
+export { flattenRelease, flattenTelemetry, flattenVersionCheck } from './flatten-telemetry';
 export { formatPrometheusFloat } from './prometheus-float';
 export * from './rows';

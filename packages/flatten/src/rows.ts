@@ -104,6 +104,20 @@ export interface VersionReportRow {
   extra_json: string | null;
 }
 
+/** One GitHub-style version check (OPA 1.7 and later); no instance id: the check carries none. */
+export interface VersionCheckRow {
+  event_id: string;
+  received_at: number;
+  received_at_us: number;
+  gateway_id: string;
+  repository: string;
+  endpoint: string;
+  user_agent: string | null;
+  answered_tag: string | null;
+  /** 1 when answered 304 Not Modified. */
+  not_modified: 0 | 1;
+}
+
 export interface ReleaseRow {
   channel: string;
   tag: string;

@@ -26,6 +26,7 @@ export function standardTopicSpecs(names: TopicNames, layout: TopicLayout = {}):
   const replicationFactor = layout.replicationFactor ?? 1;
   return [
     { topic: names.telemetry, numPartitions, replicationFactor },
+    { topic: names.versionChecks, numPartitions, replicationFactor },
     { topic: names.status, numPartitions, replicationFactor },
     { topic: names.deadLetter, numPartitions: 1, replicationFactor },
     releasesTopicSpec(names.releases, replicationFactor),

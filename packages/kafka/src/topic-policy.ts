@@ -23,7 +23,10 @@ const HASH_HEX = 12;
 const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 
 export interface TopicNames {
+  /** Version reports (`POST /v1/version`, OPA before 1.7). */
   telemetry: string;
+  /** GitHub-style version checks (`GET /repos/{owner}/{repo}/releases/latest`, OPA 1.7 and later). */
+  versionChecks: string;
   /** Default status topic: `/status` and `/status/`, and overflowing partitions. */
   status: string;
   releases: string;
@@ -37,6 +40,7 @@ export function topicNames(prefix = 'opa.'): TopicNames {
   const escaped = prefix.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
   return {
     telemetry: `${prefix}telemetry`,
+    versionChecks: `${prefix}version-checks`,
     status: `${prefix}status`,
     releases: `${prefix}releases`,
     deadLetter: `${prefix}deadletter`,

@@ -73,7 +73,9 @@ describe('kafka package against the real broker', () => {
   it('creates the standard topics (releases compacted) and tolerates "already exists"', async () => {
     const specs = standardTopicSpecs(names, { partitions: 2 });
     const created = await admin.ensureTopics(specs);
-    expect(created.sort()).toEqual([names.deadLetter, names.releases, names.status, names.telemetry].sort());
+    expect(created.sort()).toEqual(
+      [names.deadLetter, names.releases, names.status, names.telemetry, names.versionChecks].sort(),
+    );
     expect(await admin.ensureTopics(specs)).toEqual([]);
     // Two racing creators of the same new topic both succeed.
     const racing = { topic: `${prefix}race`, numPartitions: 1, replicationFactor: 1 };

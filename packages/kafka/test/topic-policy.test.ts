@@ -18,6 +18,7 @@ describe('topicNames', () => {
   it('derives every topic from the prefix', () => {
     expect(topicNames('acme.')).toMatchObject({
       telemetry: 'acme.telemetry',
+      versionChecks: 'acme.version-checks',
       status: 'acme.status',
       releases: 'acme.releases',
       deadLetter: 'acme.deadletter',

@@ -33,7 +33,7 @@ function platformToken(value: string | null, fallback: string): string {
  */
 export function downloadLink(
   release: Pick<ReleaseInfo, 'download_base' | 'tag'>,
-  client: ClientPlatform,
+  client: Pick<ClientPlatform, 'os' | 'arch'>,
 ): string {
   const os = platformToken(client.os, FALLBACK_PLATFORM.os);
   const arch = platformToken(client.arch, FALLBACK_PLATFORM.arch);

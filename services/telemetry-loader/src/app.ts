@@ -1,6 +1,6 @@
-// Builds the telemetry-loader without starting it (tests drive it): `<prefix>telemetry` (and
-// `<prefix>releases`) -> decode -> flatten -> one insert per table per batch -> commit. The wiring
-// is @opa-fleet/loader's.
+// Builds the telemetry-loader without starting it (tests drive it): `<prefix>telemetry`,
+// `<prefix>version-checks` (and `<prefix>releases`) -> decode -> flatten -> one insert per table per
+// batch -> commit. The wiring is @opa-fleet/loader's.
 import { TELEMETRY_TABLE_SPECS } from '@opa-fleet/clickhouse';
 import { createLoaderService, type LoaderService } from '@opa-fleet/loader';
 import type { Logger, Registry } from '@opa-fleet/runtime';
@@ -16,8 +16,11 @@ export function buildTelemetryLoader(deps: {
 }): TelemetryLoader {
   return createLoaderService({
     ...deps,
-    topics: (names) => (deps.config.loadReleases ? [names.telemetry, names.releases] : [names.telemetry]),
+    topics: (names) => {
+      const reports = [names.telemetry, names.versionChecks];
+      return deps.config.loadReleases ? [...reports, names.releases] : reports;
+    },
     tables: TELEMETRY_TABLE_SPECS,
-    rowsOf: (record, names) => telemetryRowsOf(record, names.releases),
+    rowsOf: (record, names) => telemetryRowsOf(record, names),
   });
 }

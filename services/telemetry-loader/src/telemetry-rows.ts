@@ -1,21 +1,38 @@
 // The per-record pipeline of the telemetry-loader: decode -> flatten, by topic. Version reports
-// become `version_reports` rows; release records (compacted releases topic) become `releases` rows.
-// A failure dead-letters the record.
-import { releaseCodec, telemetryCodec } from '@opa-fleet/contracts';
-import { flattenRelease, flattenTelemetry, type ReleaseRow, type VersionReportRow } from '@opa-fleet/flatten';
-import type { ConsumedRecord } from '@opa-fleet/kafka';
+// become `version_reports` rows, GitHub-style version checks `version_checks` rows, release records
+// (compacted releases topic) `releases` rows. A failure dead-letters the record.
+import { releaseCodec, telemetryCodec, versionCheckCodec } from '@opa-fleet/contracts';
+import {
+  flattenRelease,
+  flattenTelemetry,
+  flattenVersionCheck,
+  type ReleaseRow,
+  type VersionCheckRow,
+  type VersionReportRow,
+} from '@opa-fleet/flatten';
+import type { ConsumedRecord, TopicNames } from '@opa-fleet/kafka';
 
 export interface TelemetryRows {
   version_reports: VersionReportRow[];
+  version_checks: VersionCheckRow[];
   releases: ReleaseRow[];
 }
 
-export function telemetryRowsOf(record: ConsumedRecord, releasesTopic: string): TelemetryRows {
-  if (record.topic === releasesTopic) {
+const none = (): TelemetryRows => ({ version_reports: [], version_checks: [], releases: [] });
+
+export function telemetryRowsOf(
+  record: ConsumedRecord,
+  names: Pick<TopicNames, 'releases' | 'versionChecks'>,
+): TelemetryRows {
+  const rows = none();
+  const value = record.value ?? Buffer.alloc(0);
+  if (record.topic === names.releases) {
     // A tombstone (null value) on the compacted topic deletes a channel; there is nothing to load.
-    if (record.value === null) return { version_reports: [], releases: [] };
-    return { version_reports: [], releases: [flattenRelease(releaseCodec.decode(record.value))] };
+    if (record.value !== null) rows.releases.push(flattenRelease(releaseCodec.decode(value)));
+  } else if (record.topic === names.versionChecks) {
+    rows.version_checks.push(flattenVersionCheck(versionCheckCodec.decode(value)));
+  } else {
+    rows.version_reports.push(flattenTelemetry(telemetryCodec.decode(value)));
   }
-  const report = telemetryCodec.decode(record.value ?? Buffer.alloc(0));
-  return { version_reports: [flattenTelemetry(report)], releases: [] };
+  return rows;
 }

@@ -1,8 +1,16 @@
 // The telemetry-loader on the real Kafka and ClickHouse: the telemetry fixture produced as an Avro
 // record ends as exactly its version_reports row, release records land in `releases`, a corrupt
-// record is dead-lettered, a redelivered report counts once.
-import { normalizeTelemetry, releaseCodec, type TelemetryReport, telemetryCodec } from '@opa-fleet/contracts';
-import { flattenTelemetry } from '@opa-fleet/flatten';
+// record is dead-lettered, a redelivered report counts once; a GitHub-style version check ends as its
+// version_checks row.
+import {
+  normalizeTelemetry,
+  releaseCodec,
+  type TelemetryReport,
+  telemetryCodec,
+  type VersionCheck,
+  versionCheckCodec,
+} from '@opa-fleet/contracts';
+import { flattenTelemetry, flattenVersionCheck } from '@opa-fleet/flatten';
 import { createKafkaClient, DEAD_LETTER_HEADERS } from '@opa-fleet/kafka';
 import { createMetrics } from '@opa-fleet/runtime';
 import type { Kafka, Producer } from 'kafkajs';
@@ -33,6 +41,17 @@ const fixture = normalizeTelemetry(readFixture('telemetry-request.json'), {
   gatewayId: 'gw-it',
   userAgent: 'Open Policy Agent/v0.12.3 (darwin, amd64)',
 });
+
+const check: VersionCheck = {
+  event_id: `${run}-check`,
+  received_at: NOW,
+  gateway_id: 'gw-it',
+  repository: 'open-policy-agent/opa',
+  endpoint: 'latest',
+  user_agent: 'OPA-Version-Checker',
+  answered_tag: 'v0.19.2',
+  not_modified: false,
+};
 
 let kafka: Kafka;
 let producer: Producer;
@@ -73,7 +92,14 @@ beforeAll(async () => {
       },
     ],
   });
+  // Sent twice: a redelivery.
+  await producer.send({
+    topic: names.versionChecks,
+    acks: -1,
+    messages: [0, 1].map(() => ({ key: check.event_id, value: versionCheckCodec.encode(check) })),
+  });
   await until(async () => (await t.count('version_reports')) >= 2, 60_000, 'version reports');
+  await until(async () => (await t.count('version_checks')) >= 1, 60_000, 'version checks');
   await until(async () => loader.consumer.status().pendingRecords === 0, 30_000, 'commit');
 });
 
@@ -116,6 +142,21 @@ describe('telemetry-loader on the real Kafka and ClickHouse', () => {
     expect(await rows(`SELECT channel, tag, source FROM ${database}.releases FINAL`)).toEqual([
       { channel: 'latest', tag: 'v0.19.2', source: 'file' },
     ]);
+  });
+
+  it('loads a version check as exactly its version_checks row, once', async () => {
+    const stored = await rows(`SELECT * FROM ${database}.version_checks FINAL`);
+    const expected = flattenVersionCheck(check);
+    expect(stored).toEqual([
+      {
+        ...expected,
+        received_at: new Date(expected.received_at * 1000).toISOString().slice(0, 19).replace('T', ' '),
+      },
+    ]);
+    const [r] = await rows<{ checks: number }>(
+      `SELECT uniqExact(event_id) AS checks FROM ${database}.version_checks`,
+    );
+    expect(r).toEqual({ checks: 1 });
   });
 
   it('dead-letters the corrupt record with its origin', async () => {
