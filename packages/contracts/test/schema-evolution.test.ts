@@ -83,7 +83,12 @@ describe('kept schemas in schemas/avro', () => {
   const subjects = loadSchemaVersions();
 
   it('keep every version readable from and by its predecessor', () => {
-    expect([...subjects.keys()].sort()).toEqual(['release-info', 'status-report', 'telemetry-report', 'version-check']);
+    expect([...subjects.keys()].sort()).toEqual([
+      'release-info',
+      'status-report',
+      'telemetry-report',
+      'version-check',
+    ]);
     expect(checkSchemaCompatibility(subjects)).toEqual([]);
   });
 
