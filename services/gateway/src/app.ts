@@ -1,21 +1,33 @@
 // Builds the gateway's HTTP app without starting it (tests drive it with inject()).
 //
 // Every report takes the same visible path:  parse (content parser) -> envelope -> normalize -> encode
-// -> produce (reply only after Kafka acknowledged) -> reply.  Every failure on the way is answered by
-// ONE error handler through http-errors.ts.
+// -> produce (reply only after Kafka acknowledged) -> reply.  A GitHub-style version check (OPA 1.7+):
+// repository -> release -> reply body and entity tag -> record -> produce -> reply (200, 304 or 503).
+// Every failure on the way is answered by ONE error handler through http-errors.ts.
 import { randomUUID } from 'node:crypto';
 import {
   type ClientPlatform,
+  DEFAULT_LIMITS,
   type Limits,
   type NormalizeContext,
   normalizeStatus,
   normalizeTelemetry,
+  parseUserAgent,
   type ReleaseInfo,
   statusCodecWriting,
   telemetryCodec,
+  type VersionCheck,
+  versionCheckCodec,
 } from '@opa-fleet/contracts';
 import { type BatchingProducer, KafkaError, topicNames } from '@opa-fleet/kafka';
-import { latestReleaseReply } from '@opa-fleet/releases';
+import {
+  entityTag,
+  GITHUB_NOT_FOUND,
+  type GitHubRepository,
+  githubReleaseOf,
+  latestReleaseReply,
+  matchesIfNoneMatch,
+} from '@opa-fleet/releases';
 import { checkReadiness, type Logger, type ReadinessChecks, type Registry } from '@opa-fleet/runtime';
 import Fastify, {
   type FastifyBaseLogger,
@@ -51,14 +63,20 @@ export interface GatewayDeps {
   limits?: Partial<Limits>;
 }
 
-type Kind = 'telemetry' | 'status';
+type Kind = 'telemetry' | 'status' | 'version_check';
 
-const REPORT_PATHS = ['/v1/version', '/status', '/status/', '/status/:partition'];
+const REPORT_PATHS = ['/v1/version', '/status', '/status/', '/status/:partition', '/status/*'];
+const RELEASE_PATHS = ['/repos/:owner/:repo/releases/latest', '/repos/:owner/:repo/releases'];
+/** Every method Node's HTTP parser accepts that a route here does not answer gets 405, not 404. */
+const OTHER_METHODS = ['DELETE', 'OPTIONS', 'PATCH', 'PUT', 'TRACE'];
+/** A release check may be stored, but must be revalidated each time: every check reaches a gateway. */
+const RELEASE_CACHE_CONTROL = 'no-cache';
 
 export function buildApp(deps: GatewayDeps): FastifyInstance {
   const { config, producer, releases, statusTopics } = deps;
   // Passed as given: without overrides normalization uses DEFAULT_LIMITS as is, no merge per report.
   const limits = deps.limits;
+  const maxUserAgentLength = limits?.maxStringLength ?? DEFAULT_LIMITS.maxStringLength;
   const topics = topicNames(config.topicPrefix);
   const metrics = createGatewayMetrics(deps.registry);
   // Writes the configured status schema version (STATUS_SCHEMA_VERSION; rolling upgrades).
@@ -88,16 +106,20 @@ export function buildApp(deps: GatewayDeps): FastifyInstance {
     forceCloseConnections: 'idle',
     frameworkErrors: (err, request, reply) => sendError(err, request, reply),
   });
+  // Fastify routes only the common methods unless told of others; TRACE must reach a route to get 405.
+  app.addHttpMethod('TRACE');
 
   registerRequestBody(app, { limitBytes: config.bodyLimitBytes });
   app.setErrorHandler((err, request, reply) => sendError(err, request, reply));
-  app.setNotFoundHandler((request, reply) =>
-    sendError(
+  app.setNotFoundHandler((request, reply) => {
+    // Under /repos/ the gateway stands in for GitHub's API: answer its clients in its words.
+    if (pathOf(request).startsWith('/repos/')) return githubNotFound(request, reply);
+    return sendError(
       new GatewayError('NOT_FOUND', `no route for ${request.method} ${pathOf(request)}`),
       request,
       reply,
-    ),
-  );
+    );
+  });
   // Callback-style hooks: no promise per request on the hot path.
   app.addHook('onResponse', (request, reply, done) => {
     const route = routeOf(request);
@@ -128,8 +150,13 @@ export function buildApp(deps: GatewayDeps): FastifyInstance {
         'report rejected',
       );
     metrics.rejected.inc({ route: routeOf(request), reason: http.body.code });
-    if (http.body.code === 'METHOD_NOT_ALLOWED') reply.header('allow', 'POST');
+    if (http.body.code === 'METHOD_NOT_ALLOWED') reply.header('allow', allowedMethods(request));
     return reply.code(http.statusCode).headers(http.headers).send(http.body);
+  }
+
+  function githubNotFound(request: FastifyRequest, reply: FastifyReply): FastifyReply {
+    metrics.rejected.inc({ route: routeOf(request), reason: 'NOT_FOUND' });
+    return reply.code(404).send(GITHUB_NOT_FOUND);
   }
 
   // ---- reports -------------------------------------------------------------------------------------------
@@ -202,6 +229,52 @@ export function buildApp(deps: GatewayDeps): FastifyInstance {
     return latestReleaseReply(releases.latest(config.releasesChannel), client, version);
   }
 
+  // ---- GitHub-style version checks (OPA 1.7 and later) ------------------------------------------------
+
+  async function getReleases(request: FastifyRequest, reply: FastifyReply) {
+    const repository = servedRepository(request);
+    if (repository === null) return githubNotFound(request, reply);
+    const endpoint = routeOf(request).endsWith('/latest') ? 'latest' : 'list';
+    const release = releases.latest(config.releasesChannel);
+    const page = endpoint === 'list' ? listPage(request.query) : 1;
+    const latest = release && githubReleaseOf(release, repository);
+    // The list is the view's one release on page 1 (the gateway knows the latest release only).
+    const body = endpoint === 'latest' ? latest : page === 1 && latest ? [latest] : [];
+    const json = JSON.stringify(body);
+    const tag = entityTag(json);
+    const notModified = body !== null && matchesIfNoneMatch(request.headers['if-none-match'], tag);
+    const check: VersionCheck = {
+      event_id: randomUUID(),
+      received_at: Date.now() * 1000,
+      gateway_id: config.gatewayId,
+      repository: `${repository.owner}/${repository.repo}`,
+      endpoint,
+      user_agent: parseUserAgent(request.headers['user-agent'], maxUserAgentLength).user_agent,
+      answered_tag: body === null ? null : (release?.tag ?? null),
+      not_modified: notModified,
+    };
+    await produce(
+      'version_check',
+      topics.versionChecks,
+      check.event_id,
+      versionCheckCodec.encode(check),
+      request,
+    );
+    metrics.accepted.inc({ kind: 'version_check', route: endpoint });
+    // No release known yet: OPA treats any status but 200 as a failed check ("server replied with HTTP
+    // 503"), logs it and asks again later; 503 with Retry-After says exactly that.
+    if (body === null) throw new GatewayError('RELEASE_UNKNOWN', 'no OPA release is known yet; retry later');
+    reply.header('cache-control', RELEASE_CACHE_CONTROL).header('etag', tag);
+    if (notModified) return reply.code(304).send();
+    return reply.type('application/json; charset=utf-8').send(json);
+  }
+
+  function servedRepository(request: FastifyRequest): GitHubRepository | null {
+    const { owner, repo } = request.params as { owner: string; repo: string };
+    if (!config.releaseRepositories.includes(`${owner}/${repo}`.toLowerCase())) return null;
+    return { owner, repo, apiBase: config.publicUrl ?? `${request.protocol}://${request.host}` };
+  }
+
   async function postStatus(request: FastifyRequest) {
     const route = await statusTopics.route(partitionOf(request));
     const context = envelope(request, route.partition);
@@ -223,14 +296,11 @@ export function buildApp(deps: GatewayDeps): FastifyInstance {
       // An unencoded `/` in the name (`/status/a/b`, as OPA sends a partition name containing `/`).
       status.post('/status/*', postStatus);
     });
-    reports.route({
-      method: ['GET', 'PUT', 'DELETE', 'PATCH', 'OPTIONS'],
-      url: '/v1/version',
-      handler: methodNotAllowed,
-    });
-    for (const url of REPORT_PATHS.slice(1)) {
-      reports.route({ method: ['GET', 'PUT', 'DELETE', 'PATCH', 'OPTIONS'], url, handler: methodNotAllowed });
-    }
+    for (const url of RELEASE_PATHS) reports.get(url, getReleases);
+    for (const url of REPORT_PATHS)
+      reports.route({ method: ['GET', ...OTHER_METHODS], url, handler: methodNotAllowed });
+    for (const url of RELEASE_PATHS)
+      reports.route({ method: ['POST', ...OTHER_METHODS], url, handler: methodNotAllowed });
   });
 
   // ---- operations ----------------------------------------------------------------------------------------
@@ -257,7 +327,29 @@ export function buildApp(deps: GatewayDeps): FastifyInstance {
 }
 
 async function methodNotAllowed(request: FastifyRequest): Promise<never> {
-  throw new GatewayError('METHOD_NOT_ALLOWED', `${request.method} is not allowed here; use POST`);
+  throw new GatewayError(
+    'METHOD_NOT_ALLOWED',
+    `${request.method} is not allowed here; use ${allowedMethods(request)}`,
+  );
+}
+
+/** The methods a path answers: the release endpoints are read (GET, HEAD), the report endpoints written. */
+function allowedMethods(request: FastifyRequest): string {
+  return routeOf(request).startsWith('/repos/') ? 'GET, HEAD' : 'POST';
+}
+
+/** `page` of the release list (GitHub's query parameter, from 1); `per_page` is accepted as GitHub does. */
+function listPage(query: unknown): number {
+  const { page, per_page: perPage } = (query ?? {}) as { page?: unknown; per_page?: unknown };
+  for (const [name, value] of [
+    ['page', page],
+    ['per_page', perPage],
+  ] as const) {
+    if (value !== undefined && !/^[1-9][0-9]{0,8}$/.test(String(value))) {
+      throw new GatewayError('INVALID_QUERY', `${name} must be a positive integer`, `$.query.${name}`);
+    }
+  }
+  return page === undefined ? 1 : Number(page);
 }
 
 function bodyOf(request: FastifyRequest): unknown {

@@ -62,6 +62,16 @@ export const gatewayEnvSchema = z
     MAX_IN_FLIGHT_REQUESTS: positiveInt(5000),
     RETRY_AFTER_SECONDS: positiveInt(5),
     RELEASES_CHANNEL: z.string().default('latest'),
+    // The repositories whose GitHub-style release endpoints the gateway serves (OPA 1.7+ asks
+    // /repos/open-policy-agent/opa/releases/latest); GitHub compares them case-insensitively.
+    RELEASE_REPOSITORIES: envList(['open-policy-agent/opa']).pipe(
+      z
+        .array(z.string().regex(/^[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+$/, 'expected owner/repo'))
+        .min(1, 'at least one owner/repo'),
+    ),
+    // The gateway's URL as clients see it (behind a load balancer), for the API links in release replies;
+    // unset: taken from each request's Host header.
+    PUBLIC_URL: z.string().url().optional(),
     SHUTDOWN_TIMEOUT_MS: positiveInt(15_000),
     // Empty: the newest kept version. An older one during a rolling upgrade (consumers first).
     STATUS_SCHEMA_VERSION: z.coerce
@@ -113,6 +123,10 @@ export interface GatewayConfig {
   maxInFlightRequests: number;
   retryAfterSeconds: number;
   releasesChannel: string;
+  /** `owner/repo` pairs served at /repos/{owner}/{repo}/releases[/latest], lower-case. */
+  releaseRepositories: string[];
+  /** Base of the API links in release replies (no trailing slash); null: from the request's Host. */
+  publicUrl: string | null;
   shutdownTimeoutMs: number;
   /** The status schema version records are written with (the newest kept one unless configured). */
   statusSchemaVersion: number;
@@ -158,6 +172,8 @@ export function loadGatewayConfig(env: Record<string, string | undefined> = proc
     maxInFlightRequests: e.MAX_IN_FLIGHT_REQUESTS,
     retryAfterSeconds: e.RETRY_AFTER_SECONDS,
     releasesChannel: e.RELEASES_CHANNEL,
+    releaseRepositories: e.RELEASE_REPOSITORIES.map((r) => r.toLowerCase()),
+    publicUrl: e.PUBLIC_URL?.replace(/\/+$/, '') ?? null,
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
     statusSchemaVersion: e.STATUS_SCHEMA_VERSION ?? Math.max(...STATUS_SCHEMA_VERSIONS),
   };
