@@ -67,6 +67,11 @@ export class OpaRecorder {
     return `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
   }
 
+  /** Milliseconds since the recorder started (the clock of `OpaExchange.at`). */
+  elapsed(): number {
+    return Date.now() - this.started;
+  }
+
   /** Exchanges whose path matches, oldest first. */
   to(path: RegExp): OpaExchange[] {
     return this.exchanges.filter((e) => path.test(e.path));
