@@ -13,9 +13,9 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type BundleSpec, BundleServer } from '../support/bundle-server';
-import { type OpaExchange, OpaRecorder } from '../support/opa-recorder';
+import { BundleServer, type BundleSpec } from '../support/bundle-server';
 import { opaBinary, opaVersionCheck, type RunningOpa, startOpa } from '../support/opa-process';
+import { type OpaExchange, OpaRecorder } from '../support/opa-recorder';
 import { freePort, type PipelineHarness, startPipelineHarness } from '../support/pipeline-harness';
 
 /** The release the catalog calls latest: newer than both binaries, so both are told to upgrade. */

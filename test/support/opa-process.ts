@@ -5,6 +5,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { stripVTControlCharacters } from 'node:util';
 
 const OPA_BUILD = fileURLToPath(new URL('../../infra/bin/opa-build', import.meta.url));
 
@@ -17,12 +18,8 @@ export function opaBinary(version: string): string {
     execFileSync('bash', [OPA_BUILD, version], { stdio: ['ignore', 'ignore', 'pipe'], encoding: 'utf8' });
   } catch (err) {
     const stderr = String((err as { stderr?: string }).stderr ?? '');
-    // biome-ignore lint/suspicious/noControlCharactersInRegex: strip the script's ANSI colours
-    const reason = stderr
-      .replace(/\u001b\[[0-9;]*m/g, '')
-      .trim()
-      .split('\n')
-      .at(-1);
+    // The script's last line is its reason (ANSI colours stripped).
+    const reason = stripVTControlCharacters(stderr).trim().split('\n').at(-1);
     throw new Error(`cannot build OPA ${version} for the real-OPA suite: ${reason ?? 'opa-build failed'}`);
   }
   return execFileSync('bash', [OPA_BUILD, '--path', version], { encoding: 'utf8' }).trim();
