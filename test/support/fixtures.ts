@@ -33,3 +33,27 @@ export function fixtureNames(dir: string = fixturesDir): string[] {
     .filter((name) => name.endsWith('.json'))
     .sort();
 }
+
+/** The corpus of what real OPA binaries sent, written by test/e2e/real-opa.e2e.test.ts. */
+export const realOpaCorpusDir: string = fileURLToPath(new URL('../fixtures/opa-real/', import.meta.url));
+
+export interface RealOpaBody {
+  /** The OPA release that sent it, e.g. `v1.22.3`. */
+  opaVersion: string;
+  /** `status-prometheus.json` (with `prometheus: true`), `status.json` (without). */
+  name: string;
+  text: string;
+}
+
+/** Every status body in the real-OPA corpus, by OPA version then name. */
+export function realOpaStatusBodies(): RealOpaBody[] {
+  return readdirSync(realOpaCorpusDir)
+    .sort()
+    .flatMap((opaVersion) =>
+      ['status-prometheus.json', 'status.json'].map((name) => ({
+        opaVersion,
+        name,
+        text: readFileSync(join(realOpaCorpusDir, opaVersion, name), 'utf8'),
+      })),
+    );
+}

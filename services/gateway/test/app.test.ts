@@ -11,7 +11,7 @@ import {
 } from '@opa-fleet/contracts';
 import { KafkaError } from '@opa-fleet/kafka';
 import { describe, expect, it } from 'vitest';
-import { readFixture, readFixtureText } from '../../../test/support/fixtures';
+import { readFixture, readFixtureText, realOpaStatusBodies } from '../../../test/support/fixtures';
 import { loadGatewayConfig } from '../src/config';
 import { buildTestApp, RELEASE, unavailable } from './gateway-harness';
 
@@ -479,4 +479,22 @@ describe('operations', () => {
     expect(rejected).toMatchObject({ code: 'MISSING_FIELD', path: '$.labels.id' });
     expect(t.logLines.join('')).not.toContain('203.0.113.78');
   });
+});
+
+describe('what real OPA binaries send (test/fixtures/opa-real)', () => {
+  it.each(realOpaStatusBodies().map((b) => [`${b.opaVersion}/${b.name}`, b.text] as const))(
+    'accepts %s and produces it',
+    async (_name, text) => {
+      const t = await buildTestApp();
+      const r = await post(t, '/status/prod-eu', text, {
+        ...JSON_HEADERS,
+        'user-agent': 'Open-Policy-Agent/1.22.3 (linux, amd64)',
+      });
+      expect(r.statusCode).toBe(200);
+      expect(t.producer.sent).toHaveLength(1);
+      const record = statusCodec.decode(t.producer.sent[0]!.value);
+      expect(record.metric_families.length).toBe(Object.keys(JSON.parse(text).metrics.prometheus).length);
+      expect(record.client).toMatchObject({ agent: 'Open-Policy-Agent', os: 'linux', arch: 'amd64' });
+    },
+  );
 });
