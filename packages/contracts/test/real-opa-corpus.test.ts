@@ -9,7 +9,7 @@ const ctx = {
   eventId: 'e',
   receivedAt: 1_700_000_000_000_000,
   gatewayId: 'gw',
-  userAgent: null,
+  userAgent: undefined,
   partition: null,
 };
 
