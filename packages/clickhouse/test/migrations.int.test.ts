@@ -34,6 +34,7 @@ describe('runMigrations on the real ClickHouse', () => {
       { name: 'releases', engine: 'ReplacingMergeTree' },
       { name: 'schema_migrations', engine: 'ReplacingMergeTree' },
       { name: 'status_reports', engine: 'ReplacingMergeTree' },
+      { name: 'version_checks', engine: 'ReplacingMergeTree' },
       { name: 'version_reports', engine: 'ReplacingMergeTree' },
     ]);
   });
