@@ -1,9 +1,9 @@
-// The codecs of the four record subjects, over every version kept in schemas/avro.
+// The codecs of the five record subjects, over every version kept in schemas/avro.
 
 import { createRecordCodec, type RecordCodec } from './record-codec';
 import { schemaVersionsOf } from './schema-catalog';
 import { statusWireMapping } from './status-wire';
-import type { ReleaseInfo, StatusReport, TelemetryReport, VersionCheck } from './types';
+import type { DecisionEvent, ReleaseInfo, StatusReport, TelemetryReport, VersionCheck } from './types';
 
 export const telemetryCodec: RecordCodec<TelemetryReport> = createRecordCodec({
   versions: schemaVersionsOf('telemetry-report'),
@@ -38,4 +38,8 @@ export const releaseCodec: RecordCodec<ReleaseInfo> = createRecordCodec({
 
 export const versionCheckCodec: RecordCodec<VersionCheck> = createRecordCodec({
   versions: schemaVersionsOf('version-check'),
+});
+
+export const decisionCodec: RecordCodec<DecisionEvent> = createRecordCodec({
+  versions: schemaVersionsOf('decision-event'),
 });

@@ -1,6 +1,7 @@
 // Public surface of @opa-fleet/contracts: record types, normalization of OPA's JSON, the Avro codec.
 
 export {
+  decisionCodec,
   releaseCodec,
   STATUS_SCHEMA_VERSIONS,
   statusCodec,
@@ -11,6 +12,14 @@ export {
 export { ContractError, type ContractErrorCode } from './contract-error';
 export { DEFAULT_LIMITS, type Limits } from './limits';
 export type { NormalizeContext } from './normalize-context';
+export {
+  type DecisionChunk,
+  type DecisionNormalizeOptions,
+  DROPPABLE_DECISION_FIELDS,
+  type DroppableDecisionField,
+  normalizeDecisionChunk,
+  type RejectedDecisionEvent,
+} from './normalize-decision';
 export { normalizeStatus } from './normalize-status';
 export { normalizeTelemetry } from './normalize-telemetry';
 export {

@@ -27,6 +27,10 @@ export interface Limits {
   maxBundleMetrics: number;
   /** Characters of each `*_json` field (unknown keys, details, other metrics providers). */
   maxJsonLength: number;
+  /** Events in one decision-log upload. */
+  maxDecisionEvents: number;
+  /** Characters of each free-form field of a decision event as JSON (`input`, `result`, ...). */
+  maxDecisionJsonLength: number;
 }
 
 export const DEFAULT_LIMITS: Readonly<Limits> = Object.freeze({
@@ -41,6 +45,10 @@ export const DEFAULT_LIMITS: Readonly<Limits> = Object.freeze({
   maxBundleErrors: 128,
   maxBundleMetrics: 256,
   maxJsonLength: 65_536,
+  // OPA's default upload chunk is 32 KB gzipped (`upload_size_limit_bytes`), a few hundred events.
+  maxDecisionEvents: 100_000,
+  // Inputs are whatever the application sends OPA (an HTTP request, a Kubernetes object).
+  maxDecisionJsonLength: 1_048_576,
 });
 
 /** DEFAULT_LIMITS with `overrides` applied. */

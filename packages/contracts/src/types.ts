@@ -207,3 +207,50 @@ export interface VersionCheck extends Envelope {
   /** The client's If-None-Match matched: answered 304. */
   not_modified: boolean;
 }
+
+/**
+ * One decision-log event (an element of the JSON array OPA posts to `/logs[/<partition>]`). Free-form
+ * JSON values travel as JSON text; fields this schema does not know yet are kept in `extra_json`.
+ */
+export interface DecisionEvent extends Envelope {
+  /** From `/logs/<partition>`; null for `/logs`. */
+  partition: string | null;
+  /** The upload's User-Agent, truncated; null when absent. */
+  user_agent: string | null;
+  decision_id: string;
+  /** `labels.id`. */
+  instance_id: string;
+  /** `labels.version`; null when absent. */
+  opa_version: string | null;
+  /** Custom labels (all but `id` and `version`). */
+  labels: Record<string, string>;
+  /** When OPA decided, epoch micros. */
+  timestamp: number;
+  /** Nanoseconds within the microsecond (0-999). */
+  timestamp_nanos: number;
+  path: string | null;
+  query: string | null;
+  input_json: string | null;
+  result_json: string | null;
+  mapped_result_json: string | null;
+  intermediate_results_json: string | null;
+  nd_builtin_cache_json: string | null;
+  erased: string[];
+  masked: string[];
+  error_json: string | null;
+  requested_by: string | null;
+  req_id: number | null;
+  trace_id: string | null;
+  span_id: string | null;
+  batch_decision_id: string | null;
+  /** Deprecated single-bundle revision. */
+  revision: string | null;
+  /** Bundle name -> revision. */
+  bundles: Record<string, string>;
+  metric_names: string[];
+  metric_values: number[];
+  request_context_json: string | null;
+  rule_labels_json: string | null;
+  custom_json: string | null;
+  extra_json: string | null;
+}

@@ -84,6 +84,7 @@ describe('kept schemas in schemas/avro', () => {
 
   it('keep every version readable from and by its predecessor', () => {
     expect([...subjects.keys()].sort()).toEqual([
+      'decision-event',
       'release-info',
       'status-report',
       'telemetry-report',
