@@ -27,6 +27,7 @@ export { encodeRow, jsonNumber, type RowBinarySpec, type TableSpec } from './row
 export { type InsertPayload, TableBatch } from './table-batch';
 export { createTableBatchSink, type RowsByTable, type TableBatchSink } from './table-batch-sink';
 export {
+  DECISION_TABLE_SPECS,
   LOADER_TABLES,
   RELEASES_TABLE,
   SAMPLE_ROW_BINARY,

@@ -59,6 +59,10 @@ export const TELEMETRY_TABLE_SPECS: ReadonlyMap<string, TableSpec> = new Map([
   [RELEASES_TABLE, { name: RELEASES_TABLE }],
 ]);
 
+export const DECISION_TABLE_SPECS: ReadonlyMap<string, TableSpec> = new Map([
+  ['decisions', { name: 'decisions', floatColumns: ['metric_values'] }],
+]);
+
 /** Insert order: details first, the report row last, so a visible report has its details. */
 export const LOADER_TABLES = [
   'bundles',
@@ -68,4 +72,5 @@ export const LOADER_TABLES = [
   'version_reports',
   'version_checks',
   'releases',
+  'decisions',
 ];

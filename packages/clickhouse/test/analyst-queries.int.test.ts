@@ -1,6 +1,12 @@
 // Every documented analyst query (schemas/clickhouse/queries/*.sql, shown in the README) and view,
 // run against the real ClickHouse with known data that includes redelivered (duplicated) reports.
-import type { ReleaseInfo, TelemetryReport, VersionCheck } from '@opa-fleet/contracts';
+import {
+  type DecisionEvent,
+  normalizeDecisionChunk,
+  type ReleaseInfo,
+  type TelemetryReport,
+  type VersionCheck,
+} from '@opa-fleet/contracts';
 import { flattenStatus, STATUS_TABLES } from '@opa-fleet/flatten';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { statusFixture } from '../../flatten/test/fixture-records';
@@ -82,6 +88,34 @@ const VERSION_CHECKS = {
   longAgo: versionCheck('chk-4', 40 * DAY, 'v0.18.0'),
 };
 
+/** Decisions as OPA uploads them; `uploadId` tells two uploads of the same events apart (new event ids). */
+function decisions(
+  uploadId: string,
+  events: { id: string; path: string | null; ago: number; error?: boolean }[],
+): DecisionEvent[] {
+  let n = 0;
+  const chunk = normalizeDecisionChunk(
+    events.map((e) => ({
+      labels: { id: `inst-${e.id.slice(0, 1)}`, version: '1.22.3' },
+      decision_id: e.id,
+      ...(e.path === null ? { query: 'data.x = y' } : { path: e.path }),
+      timestamp: new Date((NOW - e.ago) / 1000).toISOString(),
+      result: true,
+      ...(e.error ? { error: { code: 'eval_error', message: 'boom' } } : {}),
+    })),
+    { receivedAt: NOW, gatewayId: 'gw', partition: null },
+    () => `${uploadId}-${n++}`,
+  );
+  return chunk.events;
+}
+const DECISIONS = [
+  { id: 'a1', path: 'authz/allow', ago: 5 * MIN },
+  { id: 'a2', path: 'authz/allow', ago: 10 * MIN },
+  { id: 'b1', path: 'authz/allow', ago: 15 * MIN, error: true },
+  { id: 'b2', path: null, ago: 20 * MIN },
+  { id: 'a3', path: 'authz/allow', ago: 90 * MIN },
+];
+
 const FULL_ID = '6f1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d';
 const DISCO_ID = '9a8b7c6d-5e4f-4a3b-8c2d-1e0f9a8b7c6d';
 const PROM_ID = '1780d507-aea2-45cc-ae50-fa153c8e4a5a';
@@ -118,6 +152,7 @@ beforeAll(async () => {
     Object.values(VERSION_REPORTS),
     [release('v0.18.0', 5 * 24 * 60 * MIN), release('v0.19.2', 24 * 60 * MIN)],
     Object.values(VERSION_CHECKS),
+    decisions('upload-1', DECISIONS),
   );
   await deliverReports(
     writer,
@@ -125,6 +160,8 @@ beforeAll(async () => {
     [VERSION_REPORTS.b, VERSION_REPORTS.b, VERSION_REPORTS.aNew],
     [release('v0.19.2', 24 * 60 * MIN)],
     [VERSION_CHECKS.today, VERSION_CHECKS.twoDaysAgo],
+    // OPA sent the first two events again (the first answer was lost): new event ids, same decisions.
+    decisions('upload-2', DECISIONS.slice(0, 2)),
   );
 });
 
@@ -139,6 +176,7 @@ describe('documented analyst queries on the real ClickHouse', () => {
   it('has a test for every query file', () => {
     expect([...queries.keys()].sort()).toEqual([
       'active-instances-per-version-per-day',
+      'decisions-per-path-last-hour',
       'failed-bundles-last-hour',
       'heap-usage-by-version',
       'latest-status-of-instance',
@@ -275,6 +313,32 @@ describe('documented analyst queries on the real ClickHouse', () => {
       ['prod-eu', 1, 1],
     ]);
     expect(rows[0]!.reports_per_second).toBeCloseTo(3 / 3600, 12);
+  });
+});
+
+describe('decisions', () => {
+  it('decisions per policy path in the last hour: each decision once, also when uploaded twice', async () => {
+    const rows = await run<{ policy_path: string; decisions: string; instances: string; errors: string }>(
+      'decisions-per-path-last-hour',
+    );
+    expect(
+      rows.map((r) => [r.policy_path, Number(r.decisions), Number(r.instances), Number(r.errors)]),
+    ).toEqual([
+      ['authz/allow', 3, 2, 1],
+      ['', 1, 1, 0],
+    ]);
+  });
+
+  it('one row per decision once merged (FINAL), though a re-upload got new event ids', async () => {
+    const [raw] = await queryRows<{ n: string }>(
+      config,
+      `SELECT count() AS n FROM ${config.database}.decisions`,
+    );
+    const [final] = await queryRows<{ n: string }>(
+      config,
+      `SELECT count() AS n FROM ${config.database}.decisions FINAL`,
+    );
+    expect([Number(raw!.n), Number(final!.n)]).toEqual([7, 5]);
   });
 });
 

@@ -1,7 +1,14 @@
 // A fresh, uniquely named database per test file on the real ClickHouse from the environment.
 import { randomBytes } from 'node:crypto';
-import type { ReleaseInfo, StatusReport, TelemetryReport, VersionCheck } from '@opa-fleet/contracts';
+import type {
+  DecisionEvent,
+  ReleaseInfo,
+  StatusReport,
+  TelemetryReport,
+  VersionCheck,
+} from '@opa-fleet/contracts';
 import {
+  flattenDecision,
   flattenRelease,
   flattenStatus,
   flattenTelemetry,
@@ -12,6 +19,7 @@ import {
   type BatchWriter,
   type ClickHouseConfig,
   createClickHouseClient,
+  DECISION_TABLE_SPECS,
   STATUS_TABLE_SPECS,
   TableBatch,
   TELEMETRY_TABLE_SPECS,
@@ -49,8 +57,11 @@ export async function deliverReports(
   versions: TelemetryReport[],
   releases: ReleaseInfo[],
   checks: VersionCheck[] = [],
+  decisions: DecisionEvent[] = [],
 ): Promise<void> {
-  const batch = new TableBatch(new Map([...STATUS_TABLE_SPECS, ...TELEMETRY_TABLE_SPECS]));
+  const batch = new TableBatch(
+    new Map([...STATUS_TABLE_SPECS, ...TELEMETRY_TABLE_SPECS, ...DECISION_TABLE_SPECS]),
+  );
   for (const status of statuses) {
     const rows = flattenStatus(status);
     for (const table of STATUS_TABLES) batch.add(table, rows[table]);
@@ -58,5 +69,6 @@ export async function deliverReports(
   batch.add('version_reports', versions.map(flattenTelemetry));
   batch.add('releases', releases.map(flattenRelease));
   batch.add('version_checks', checks.map(flattenVersionCheck));
+  batch.add('decisions', decisions.map(flattenDecision));
   await writer.write(batch);
 }

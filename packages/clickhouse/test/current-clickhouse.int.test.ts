@@ -19,6 +19,8 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
+  type DecisionEvent,
+  normalizeDecisionChunk,
   normalizeStatus,
   normalizeTelemetry,
   type ReleaseInfo,
@@ -175,13 +177,40 @@ const CHECKS_MADE = {
 };
 
 /** First delivery, then a redelivery of part of it (a loader crashed after insert, before commit). */
-const DELIVERIES: [StatusReport[], TelemetryReport[], ReleaseInfo[], VersionCheck[]][] = [
-  [Object.values(STATUS), Object.values(VERSIONS), RELEASES, Object.values(CHECKS_MADE)],
+/** Decision events as OPA uploads them; a second upload of the same events gets new event ids. */
+function decisionUpload(upload: string, count: number): DecisionEvent[] {
+  let n = 0;
+  return normalizeDecisionChunk(
+    Array.from({ length: count }, (_, i) => ({
+      labels: { id: `inst-${i % 2}`, version: '1.22.3', team: 'payments' },
+      decision_id: `dec-${i}`,
+      path: i % 3 === 0 ? 'authz/deny' : 'authz/allow',
+      input: { user: `u${i}`, nested: { list: [1, 2.5, null, 'x'] } },
+      result: i % 2 === 0,
+      ...(i === 4 ? { error: { code: 'eval_error', message: 'boom' } } : {}),
+      bundles: { authz: { revision: 'r1' } },
+      metrics: { timer_rego_query_eval_ns: 1000 + i, counter_server_query_cache_hit: 0 },
+      timestamp: new Date((NOW - i * MIN) / 1000).toISOString().replace('Z', '123Z'),
+    })),
+    { receivedAt: NOW, gatewayId: 'gw-current', partition: 'prod-eu' },
+    () => `${upload}-${n++}`,
+  ).events;
+}
+
+const DELIVERIES: [StatusReport[], TelemetryReport[], ReleaseInfo[], VersionCheck[], DecisionEvent[]][] = [
+  [
+    Object.values(STATUS),
+    Object.values(VERSIONS),
+    RELEASES,
+    Object.values(CHECKS_MADE),
+    decisionUpload('first', 6),
+  ],
   [
     [STATUS.fullRecent, STATUS.protoOld, STATUS.nonFinite],
     [VERSIONS.b, VERSIONS.b, VERSIONS.aNew],
     [RELEASES[1]!],
     [CHECKS_MADE.told],
+    decisionUpload('again', 2),
   ],
 ];
 
@@ -193,7 +222,7 @@ interface Check {
   params?: Record<string, string>;
 }
 
-const ALL_TABLES = [...STATUS_TABLES, 'version_reports', 'version_checks', 'releases'];
+const ALL_TABLES = [...STATUS_TABLES, 'version_reports', 'version_checks', 'releases', 'decisions'];
 const LATEST_STATUS_PARAMS = { instance_id: FULL_ID };
 
 function checks(): Check[] {
@@ -223,7 +252,9 @@ function checks(): Check[] {
   // Every column of every row, as stored (non-finite floats are compared above: JSON has no NaN).
   for (const table of ALL_TABLES) {
     const order =
-      { releases: 'channel, updated_at_us, tag', version_checks: 'event_id' }[table] ?? 'event_id, seq';
+      { releases: 'channel, updated_at_us, tag', version_checks: 'event_id', decisions: 'decision_id' }[
+        table
+      ] ?? 'event_id, seq';
     const finite = table === 'prometheus_samples' ? ' WHERE isFinite(value)' : '';
     list.push({ id: `all rows ${table}`, sql: `SELECT * FROM ${table} FINAL${finite} ORDER BY ${order}` });
   }
@@ -261,8 +292,8 @@ async function deliverThroughProxy(proxyUrl: string): Promise<void> {
   const client = createClickHouseClient(config);
   try {
     const writer = new BatchWriter({ client, database: DATABASE, tableOrder: LOADER_TABLES });
-    for (const [statuses, versions, releases, checks] of DELIVERIES) {
-      await deliverReports(writer, statuses, versions, releases, checks);
+    for (const [statuses, versions, releases, checks, decisions] of DELIVERIES) {
+      await deliverReports(writer, statuses, versions, releases, checks, decisions);
     }
   } finally {
     await client.close();

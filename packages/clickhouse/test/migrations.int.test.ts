@@ -28,6 +28,7 @@ describe('runMigrations on the real ClickHouse', () => {
     expect(tables).toEqual([
       { name: 'bundles', engine: 'ReplacingMergeTree' },
       { name: 'daily_active_instances', engine: 'View' },
+      { name: 'decisions', engine: 'ReplacingMergeTree' },
       { name: 'latest_status', engine: 'View' },
       { name: 'plugins', engine: 'ReplacingMergeTree' },
       { name: 'prometheus_samples', engine: 'ReplacingMergeTree' },

@@ -1,3 +1,4 @@
+export { flattenDecision } from './flatten-decision';
 export { FlattenError, type FlattenErrorCode } from './flatten-error';
 export { flattenMetricFamilies, forEachSample, type Sample, type SampleSink } from './flatten-metrics';
 export { flattenStatus } from './flatten-status';

@@ -118,6 +118,52 @@ export interface VersionCheckRow {
   not_modified: 0 | 1;
 }
 
+/** One decision (decision-log event); keyed by the decision, not by the upload (see 009_decisions.sql). */
+export interface DecisionRow {
+  decision_id: string;
+  instance_id: string;
+  /** When OPA decided, epoch seconds. */
+  decided_at: number;
+  decided_at_us: number;
+  decided_at_nanos: number;
+  event_id: string;
+  received_at: number;
+  received_at_us: number;
+  gateway_id: string;
+  /** '' for `/logs`. */
+  partition: string;
+  user_agent: string | null;
+  opa_version: string | null;
+  /** Custom labels sorted by name, as parallel arrays. */
+  label_names: string[];
+  label_values: string[];
+  path: string | null;
+  query: string | null;
+  input_json: string | null;
+  result_json: string | null;
+  mapped_result_json: string | null;
+  intermediate_results_json: string | null;
+  nd_builtin_cache_json: string | null;
+  erased: string[];
+  masked: string[];
+  error_json: string | null;
+  requested_by: string | null;
+  req_id: number | null;
+  trace_id: string | null;
+  span_id: string | null;
+  batch_decision_id: string | null;
+  revision: string | null;
+  /** Bundles sorted by name, as parallel arrays. */
+  bundle_names: string[];
+  bundle_revisions: string[];
+  metric_names: string[];
+  metric_values: number[];
+  request_context_json: string | null;
+  rule_labels_json: string | null;
+  custom_json: string | null;
+  extra_json: string | null;
+}
+
 export interface ReleaseRow {
   channel: string;
   tag: string;
