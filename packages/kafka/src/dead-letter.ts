@@ -45,6 +45,8 @@ export const DEAD_LETTER_HEADERS = {
   errorPath: 'dlq-error-path',
   errorServerCode: 'dlq-error-server-code',
   group: 'dlq-consumer-group',
+  /** Set instead of the origin offset and group when a gateway refused one event of an accepted upload. */
+  gateway: 'dlq-gateway',
   failedAt: 'dlq-failed-at',
 } as const;
 

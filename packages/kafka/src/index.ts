@@ -46,6 +46,7 @@ export {
   checkTopicPolicy,
   DEFAULT_TOPIC_POLICY,
   MAX_TOPIC_LENGTH,
+  type PartitionedStream,
   type PartitionProblem,
   partitionProblem,
   partitionTopicName,

@@ -28,6 +28,7 @@ export function standardTopicSpecs(names: TopicNames, layout: TopicLayout = {}):
     { topic: names.telemetry, numPartitions, replicationFactor },
     { topic: names.versionChecks, numPartitions, replicationFactor },
     { topic: names.status, numPartitions, replicationFactor },
+    { topic: names.decisions, numPartitions, replicationFactor },
     { topic: names.deadLetter, numPartitions: 1, replicationFactor },
     releasesTopicSpec(names.releases, replicationFactor),
   ];

@@ -1,13 +1,14 @@
-// Pure: topic names from the configured prefix, and which status topic a partition name goes to.
+// Pure: topic names from the configured prefix, and which topic of a partitioned stream (status updates,
+// decision logs) a partition name goes to.
 //
-// Partition names come from the internet (`/status/<partition>`), so:
+// Partition names come from the internet (`/status/<partition>`, `/logs/<partition>`), so:
 // - every name maps to a LEGAL Kafka topic name ([A-Za-z0-9._-], <= 249 chars), deterministically;
 // - two different partition names never share a topic (the mapping is injective);
 // - topic creation is bounded: allow-listed names always get their own topic, names matching the pattern
 //   get one while fewer than `maxAutoPartitions` such topics exist, everything else overflows to the
 //   default status topic (the record keeps its partition name) or is rejected, as configured.
 //
-// Mapping rule: `<prefix>status.<name>` when the name consists only of [A-Za-z0-9-]. Otherwise (any other
+// Mapping rule (`<stream>` is `status` or `decisions`): `<prefix><stream>.<name>` when the name consists only of [A-Za-z0-9-]. Otherwise (any other
 // character, including `.` and `_`, or too long) each other character becomes `_`, the result is cut to
 // fit, and `.` + 12 hex digits of SHA-256(name) are appended. Verbatim names never contain `.` or `_` after
 // the prefix, mapped ones always end in `.<hash>`, so neither can equal the other, not even under Kafka's
@@ -33,7 +34,14 @@ export interface TopicNames {
   deadLetter: string;
   /** Matches the default status topic and every partition status topic (for regex subscriptions). */
   statusTopicPattern: RegExp;
+  /** Default decision-log topic: `/logs` and `/logs/`, and overflowing partitions. */
+  decisions: string;
+  /** Matches the default decisions topic and every partition decisions topic. */
+  decisionTopicPattern: RegExp;
 }
+
+/** The streams whose topics are split by OPA's `partition_name`. */
+export type PartitionedStream = 'status' | 'decisions';
 
 export function topicNames(prefix = 'opa.'): TopicNames {
   checkPrefix(prefix);
@@ -45,6 +53,8 @@ export function topicNames(prefix = 'opa.'): TopicNames {
     releases: `${prefix}releases`,
     deadLetter: `${prefix}deadletter`,
     statusTopicPattern: new RegExp(`^${escaped}status(\\.[A-Za-z0-9._-]+)?$`),
+    decisions: `${prefix}decisions`,
+    decisionTopicPattern: new RegExp(`^${escaped}decisions(\\.[A-Za-z0-9._-]+)?$`),
   };
 }
 
@@ -72,9 +82,13 @@ export const DEFAULT_TOPIC_POLICY: TopicPolicy = {
   maxPartitionLength: 200,
 };
 
-/** The legal, injective topic name for a partition (no policy applied). */
-export function partitionTopicName(prefix: string, partition: string): string {
-  const base = `${prefix}status.`;
+/** The legal, injective topic name for a partition of a stream (no policy applied). */
+export function partitionTopicName(
+  prefix: string,
+  partition: string,
+  stream: PartitionedStream = 'status',
+): string {
+  const base = `${prefix}${stream}.`;
   if (VERBATIM.test(partition) && base.length + partition.length <= MAX_TOPIC_LENGTH) return base + partition;
   const hash = createHash('sha256').update(partition, 'utf8').digest('hex').slice(0, HASH_HEX);
   const room = MAX_TOPIC_LENGTH - base.length - 1 - HASH_HEX;
@@ -104,7 +118,7 @@ export function partitionProblem(partition: string, policy: Pick<TopicPolicy, 'm
 }
 
 export type StatusRoute =
-  /** `/status` and `/status/`. */
+  /** `/status` and `/status/` (`/logs`, `/logs/`). */
   | { kind: 'default'; topic: string; partition: null }
   /** The partition's own topic. `newTopic`: this route would auto-create it (counts against the cap). */
   | { kind: 'own'; topic: string; partition: string; allowListed: boolean; newTopic: boolean }
@@ -114,19 +128,21 @@ export type StatusRoute =
   | { kind: 'rejected'; partition: string; reason: PartitionProblem | 'PATTERN' | 'CAP'; message: string };
 
 /**
- * Where a status report for `partition` goes. `autoTopics` = partition topics already auto-created (or found
- * existing); the caller records `topic` in it when it creates one for a `newTopic` route.
+ * Where a report of `stream` (a status update by default) for `partition` goes. `autoTopics` = that
+ * stream's partition topics already auto-created (or found existing); the caller records `topic` in it
+ * when it creates one for a `newTopic` route. Each stream has its own cap.
  */
 export function statusTopicFor(
   partition: string | null,
   policy: TopicPolicy,
   autoTopics: ReadonlySet<string> = new Set(),
+  stream: PartitionedStream = 'status',
 ): StatusRoute {
-  const defaultTopic = `${policy.prefix}status`; // = topicNames(prefix).status, without building its RegExp
+  const defaultTopic = `${policy.prefix}${stream}`; // = topicNames(prefix)[stream], without building RegExps
   if (partition === null) return { kind: 'default', topic: defaultTopic, partition: null };
   const invalid = partitionProblem(partition, policy);
   if (invalid) return { kind: 'rejected', partition, reason: invalid.problem, message: invalid.message };
-  const topic = partitionTopicName(policy.prefix, partition);
+  const topic = partitionTopicName(policy.prefix, partition, stream);
   if (policy.allow.includes(partition))
     return { kind: 'own', topic, partition, allowListed: true, newTopic: false };
   let reason: 'PATTERN' | 'CAP';

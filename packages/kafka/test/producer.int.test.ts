@@ -74,7 +74,14 @@ describe('kafka package against the real broker', () => {
     const specs = standardTopicSpecs(names, { partitions: 2 });
     const created = await admin.ensureTopics(specs);
     expect(created.sort()).toEqual(
-      [names.deadLetter, names.releases, names.status, names.telemetry, names.versionChecks].sort(),
+      [
+        names.deadLetter,
+        names.decisions,
+        names.releases,
+        names.status,
+        names.telemetry,
+        names.versionChecks,
+      ].sort(),
     );
     expect(await admin.ensureTopics(specs)).toEqual([]);
     // Two racing creators of the same new topic both succeed.

@@ -22,7 +22,16 @@ describe('topicNames', () => {
       status: 'acme.status',
       releases: 'acme.releases',
       deadLetter: 'acme.deadletter',
+      decisions: 'acme.decisions',
     });
+  });
+
+  it('matches the default and partition decisions topics, apart from the status topics', () => {
+    const { decisionTopicPattern, statusTopicPattern } = topicNames('opa.');
+    expect(decisionTopicPattern.test('opa.decisions')).toBe(true);
+    expect(decisionTopicPattern.test(partitionTopicName('opa.', 'prod', 'decisions'))).toBe(true);
+    expect(decisionTopicPattern.test('opa.status.prod')).toBe(false);
+    expect(statusTopicPattern.test(partitionTopicName('opa.', 'prod', 'decisions'))).toBe(false);
   });
 
   it('matches the default and partition status topics, nothing else', () => {
@@ -91,6 +100,27 @@ describe('partitionTopicName', () => {
       }),
       { numRuns: 2000 },
     );
+  });
+});
+
+describe('statusTopicFor, decisions stream', () => {
+  it('routes decision-log partitions to decisions topics, capped on their own', () => {
+    const policy = { ...DEFAULT_TOPIC_POLICY, maxAutoPartitions: 1 };
+    expect(statusTopicFor(null, policy, new Set(), 'decisions')).toEqual({
+      kind: 'default',
+      topic: 'opa.decisions',
+      partition: null,
+    });
+    expect(statusTopicFor('prod', policy, new Set(), 'decisions')).toMatchObject({
+      kind: 'own',
+      topic: 'opa.decisions.prod',
+      newTopic: true,
+    });
+    expect(statusTopicFor('dev', policy, new Set(['opa.decisions.prod']), 'decisions')).toMatchObject({
+      kind: 'overflow',
+      topic: 'opa.decisions',
+      partition: 'dev',
+    });
   });
 });
 

@@ -8,18 +8,27 @@ import { randomUUID } from 'node:crypto';
 import {
   type ClientPlatform,
   DEFAULT_LIMITS,
+  decisionCodec,
   type Limits,
   type NormalizeContext,
+  normalizeDecisionChunk,
   normalizeStatus,
   normalizeTelemetry,
   parseUserAgent,
+  type RejectedDecisionEvent,
   type ReleaseInfo,
   statusCodecWriting,
   telemetryCodec,
   type VersionCheck,
   versionCheckCodec,
 } from '@opa-fleet/contracts';
-import { type BatchingProducer, KafkaError, topicNames } from '@opa-fleet/kafka';
+import {
+  type BatchingProducer,
+  DEAD_LETTER_HEADERS,
+  KafkaError,
+  type OutgoingMessage,
+  topicNames,
+} from '@opa-fleet/kafka';
 import {
   entityTag,
   GITHUB_NOT_FOUND,
@@ -42,8 +51,8 @@ import { GatewayError } from './errors';
 import { toHttpError } from './http-errors';
 import { createGatewayMetrics, type GatewayMetrics } from './metrics';
 import { openApiDocument } from './openapi';
+import type { PartitionTopics } from './partition-topics';
 import { registerRequestBody } from './request-body';
-import type { StatusTopics } from './status-topics';
 
 /** What the gateway needs of the releases view (releases-view.ts implements it over the releases topic). */
 export interface ReleasesSource {
@@ -57,15 +66,19 @@ export interface GatewayDeps {
   registry: Registry;
   producer: Pick<BatchingProducer, 'send' | 'isConnected'>;
   releases: ReleasesSource;
-  statusTopics: StatusTopics;
+  statusTopics: PartitionTopics;
+  /** The decision-log stream's topics (its own cap under the same policy). */
+  decisionTopics: PartitionTopics;
   /** Checks added to Kafka and releases for /readyz. */
   readiness?: ReadinessChecks;
   limits?: Partial<Limits>;
 }
 
-type Kind = 'telemetry' | 'status' | 'version_check';
+type Kind = 'telemetry' | 'status' | 'version_check' | 'decision';
 
-const REPORT_PATHS = ['/v1/version', '/status', '/status/', '/status/:partition', '/status/*'];
+/** Decision-log uploads: `/logs/a%2Fb` and `/logs/a/b` both mean partition `a/b`, as for status. */
+const LOG_PATHS = ['/logs', '/logs/', '/logs/:partition', '/logs/*'];
+const REPORT_PATHS = ['/v1/version', '/status', '/status/', '/status/:partition', '/status/*', ...LOG_PATHS];
 const RELEASE_PATHS = ['/repos/:owner/:repo/releases/latest', '/repos/:owner/:repo/releases'];
 /** Every method Node's HTTP parser accepts that a route here does not answer gets 405, not 404. */
 const OTHER_METHODS = ['DELETE', 'OPTIONS', 'PATCH', 'PUT', 'TRACE'];
@@ -73,7 +86,7 @@ const OTHER_METHODS = ['DELETE', 'OPTIONS', 'PATCH', 'PUT', 'TRACE'];
 const RELEASE_CACHE_CONTROL = 'no-cache';
 
 export function buildApp(deps: GatewayDeps): FastifyInstance {
-  const { config, producer, releases, statusTopics } = deps;
+  const { config, producer, releases, statusTopics, decisionTopics } = deps;
   // Passed as given: without overrides normalization uses DEFAULT_LIMITS as is, no merge per report.
   const limits = deps.limits;
   const maxUserAgentLength = limits?.maxStringLength ?? DEFAULT_LIMITS.maxStringLength;
@@ -285,6 +298,72 @@ export function buildApp(deps: GatewayDeps): FastifyInstance {
     return { event_id: report.event_id };
   }
 
+  // ---- decision logs ----------------------------------------------------------------------------------
+
+  /**
+   * A chunk of decision events: route -> normalize each event -> encode -> produce every event (and a dead
+   * letter per invalid one) -> reply once Kafka has them all. An invalid event does not fail the chunk:
+   * OPA would requeue it and retry for ever (see normalize-decision.ts). Any produce failure answers 503,
+   * so OPA sends the chunk again; its repeats collapse by decision_id in ClickHouse.
+   */
+  async function postLogs(request: FastifyRequest) {
+    const route = await decisionTopics.route(partitionOf(request));
+    const chunk = normalizeDecisionChunk(
+      bodyOf(request),
+      {
+        receivedAt: Date.now() * 1000,
+        gatewayId: config.gatewayId,
+        userAgent: request.headers['user-agent'],
+        partition: route.partition,
+      },
+      randomUUID,
+      { limits, drop: config.decisionDropFields },
+    );
+    const records: OutgoingMessage[] = chunk.events.map((event) => ({
+      topic: route.topic,
+      key: event.instance_id,
+      value: decisionCodec.encode(event),
+    }));
+    const letters = chunk.rejected.map((rejected) => deadLetterOf(rejected, route.topic));
+    const started = performance.now();
+    await Promise.all([...records, ...letters].map((message) => producer.send(message)));
+    metrics.produce.observe({ kind: 'decision' }, (performance.now() - started) / 1000);
+    metrics.producedBytes.inc(
+      { kind: 'decision' },
+      records.reduce((n, r) => n + r.value.length, 0),
+    );
+    const length = Number(request.headers['content-length']);
+    if (length > 0) metrics.receivedBytes.inc({ kind: 'decision' }, length);
+    metrics.accepted.inc({ kind: 'decision', route: route.kind }, records.length);
+    for (const { error } of chunk.rejected) metrics.rejectedEvents.inc({ reason: error.code });
+    if (letters.length > 0) {
+      const first = chunk.rejected[0]!.error;
+      log.info(
+        { reqId: request.id, rejected: letters.length, code: first.code, path: first.path },
+        'decision events dead-lettered',
+      );
+    }
+    return { accepted: records.length, rejected: letters.length };
+  }
+
+  /** An invalid event kept verbatim (as JSON) with why it was refused, keyed like its valid neighbours. */
+  function deadLetterOf(rejected: RejectedDecisionEvent, originTopic: string): OutgoingMessage {
+    const labels = (rejected.event as { labels?: { id?: unknown } } | null)?.labels;
+    return {
+      topic: topics.deadLetter,
+      key: typeof labels?.id === 'string' ? labels.id : null,
+      value: Buffer.from(JSON.stringify(rejected.event) ?? 'null'),
+      headers: {
+        [DEAD_LETTER_HEADERS.topic]: originTopic,
+        [DEAD_LETTER_HEADERS.errorCode]: rejected.error.code,
+        [DEAD_LETTER_HEADERS.errorMessage]: rejected.error.message.slice(0, 1000),
+        [DEAD_LETTER_HEADERS.errorPath]: rejected.error.path ?? '',
+        [DEAD_LETTER_HEADERS.gateway]: config.gatewayId,
+        [DEAD_LETTER_HEADERS.failedAt]: new Date().toISOString(),
+      },
+    };
+  }
+
   app.register(async (reports) => {
     reports.addHook('onRequest', admit);
     reports.post('/v1/version', postVersion);
@@ -295,6 +374,10 @@ export function buildApp(deps: GatewayDeps): FastifyInstance {
       status.post('/status/:partition', postStatus);
       // An unencoded `/` in the name (`/status/a/b`, as OPA sends a partition name containing `/`).
       status.post('/status/*', postStatus);
+    });
+    reports.register(async (logs) => {
+      if (auth.enabled) logs.addHook('onRequest', authorize);
+      for (const url of LOG_PATHS) logs.post(url, { bodyLimit: config.logsBodyLimitBytes }, postLogs);
     });
     for (const url of RELEASE_PATHS) reports.get(url, getReleases);
     for (const url of REPORT_PATHS)

@@ -1,7 +1,11 @@
 // The gateway's configuration: environment variables, validated once at start (see README for the table).
 import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
-import { STATUS_SCHEMA_VERSIONS } from '@opa-fleet/contracts';
+import {
+  DROPPABLE_DECISION_FIELDS,
+  type DroppableDecisionField,
+  STATUS_SCHEMA_VERSIONS,
+} from '@opa-fleet/contracts';
 import {
   checkTopicPolicy,
   DEFAULT_TOPIC_POLICY,
@@ -52,6 +56,15 @@ export const gatewayEnvSchema = z
     STATUS_PARTITION_OVERFLOW: z.enum(['default', 'reject']).default('default'),
     STATUS_PARTITION_MAX_LENGTH: positiveInt(DEFAULT_TOPIC_POLICY.maxPartitionLength),
     BODY_LIMIT_BYTES: positiveInt(1024 * 1024),
+    // Decision-log uploads, after gzip: OPA's chunks are 32 KB gzipped by default (upload_size_limit_bytes,
+    // configurable), which inflate to well under this.
+    LOGS_BODY_LIMIT_BYTES: positiveInt(16 * 1024 * 1024),
+    // Decision-event fields dropped before they are stored (privacy), e.g. `input,requested_by`.
+    DECISION_DROP_FIELDS: envList().pipe(
+      z.array(
+        z.enum(DROPPABLE_DECISION_FIELDS, { message: `one of ${DROPPABLE_DECISION_FIELDS.join(', ')}` }),
+      ),
+    ),
     STATUS_AUTH_TOKENS: envList(),
     STATUS_AUTH_TOKENS_FILE: z.string().optional(),
     PRODUCER_LINGER_MS: z.coerce.number().int().min(0).max(1000).default(2),
@@ -111,7 +124,11 @@ export interface GatewayConfig {
   createTopics: boolean;
   topicPolicy: TopicPolicy;
   bodyLimitBytes: number;
-  /** Empty: /status is open. */
+  /** Limit of a decision-log upload after gzip. */
+  logsBodyLimitBytes: number;
+  /** Decision-event fields never stored. */
+  decisionDropFields: ReadonlySet<DroppableDecisionField>;
+  /** Empty: /status (and /logs) is open. */
   authTokens: string[];
   /** The producer's tuning options (PRODUCER_* variables), passed to createProducer as they are. */
   producer: Required<
@@ -161,6 +178,8 @@ export function loadGatewayConfig(env: Record<string, string | undefined> = proc
       maxPartitionLength: e.STATUS_PARTITION_MAX_LENGTH,
     }),
     bodyLimitBytes: e.BODY_LIMIT_BYTES,
+    logsBodyLimitBytes: e.LOGS_BODY_LIMIT_BYTES,
+    decisionDropFields: new Set(e.DECISION_DROP_FIELDS),
     authTokens: e.authTokens,
     producer: {
       lingerMs: e.PRODUCER_LINGER_MS,

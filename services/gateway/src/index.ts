@@ -1,4 +1,4 @@
 export { buildApp, type GatewayDeps, type ReleasesSource } from './app';
 export { type GatewayConfig, loadGatewayConfig } from './config';
+export { createPartitionTopics, type PartitionTopics } from './partition-topics';
 export { createReleasesView, type ReleasesView, type ReleasesViewOptions } from './releases-view';
-export { createStatusTopics, type StatusTopics } from './status-topics';

@@ -11,8 +11,8 @@ import {
 import { ConfigError, createLogger, createMetrics, createShutdown } from '@opa-fleet/runtime';
 import { buildApp } from './app';
 import { type GatewayConfig, loadGatewayConfig } from './config';
+import { createPartitionTopics, type PartitionTopics } from './partition-topics';
 import { createReleasesView } from './releases-view';
-import { createStatusTopics } from './status-topics';
 
 async function main(): Promise<void> {
   const logger = createLogger('gateway');
@@ -48,13 +48,17 @@ async function main(): Promise<void> {
   const producer = createProducer({ kafka, logger, registry, ...config.producer });
   shutdown.onShutdown('producer', () => producer.close(config.producer.sendTimeoutMs));
 
-  const statusTopics = createStatusTopics({
-    policy: config.topicPolicy,
-    admin: config.createTopics ? admin : null,
-    numPartitions: config.topicPartitions,
-    replicationFactor: config.topicReplicationFactor,
-    ensureTimeoutMs: config.producer.sendTimeoutMs,
-  });
+  // Status updates and decision logs: the same partition policy, each stream with its own topics and cap.
+  const [statusTopics, decisionTopics] = (['status', 'decisions'] as const).map((stream) =>
+    createPartitionTopics({
+      stream,
+      policy: config.topicPolicy,
+      admin: config.createTopics ? admin : null,
+      numPartitions: config.topicPartitions,
+      replicationFactor: config.topicReplicationFactor,
+      ensureTimeoutMs: config.producer.sendTimeoutMs,
+    }),
+  ) as [PartitionTopics, PartitionTopics];
   let topicsReady = !config.createTopics;
 
   const app = buildApp({
@@ -64,6 +68,7 @@ async function main(): Promise<void> {
     producer,
     releases,
     statusTopics,
+    decisionTopics,
     readiness: { topics: () => topicsReady },
   });
   shutdown.onShutdown('http', () => app.close());
@@ -80,6 +85,7 @@ async function main(): Promise<void> {
         }),
       );
       await statusTopics.init();
+      await decisionTopics.init();
     }
     topicsReady = true;
   });

@@ -44,6 +44,12 @@ export function createGatewayMetrics(registry: Registry) {
       labelNames: ['kind', 'route'],
       registers,
     }),
+    rejectedEvents: new Counter({
+      name: 'gateway_decision_events_rejected_total',
+      help: 'Decision events refused inside an accepted upload (kept in the dead-letter topic), by reason',
+      labelNames: ['reason'],
+      registers,
+    }),
     rejected: new Counter({
       name: 'gateway_reports_rejected_total',
       help: 'Requests answered with an error, by route and reason (the error code in the reply body)',

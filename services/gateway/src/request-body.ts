@@ -1,4 +1,5 @@
 // Request bodies: JSON only, optionally gzip-compressed, with the size limit applied AFTER decompression.
+// The limit is the route's own `bodyLimit` where it sets one (decision-log uploads), else `limitBytes`.
 //
 // A gzip bomb (a few KB that inflate to gigabytes) is stopped as soon as the inflated size passes the limit:
 // the inflater is destroyed at that point, so the gateway never holds or even produces more than
@@ -41,7 +42,7 @@ export function registerRequestBody(app: FastifyInstance, { limitBytes }: Reques
       );
       return;
     }
-    done(null, inflateWithLimit(payload, limitBytes));
+    done(null, inflateWithLimit(payload, request.routeOptions.bodyLimit ?? limitBytes));
   });
 }
 

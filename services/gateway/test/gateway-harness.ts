@@ -8,7 +8,7 @@ import { createMetrics } from '@opa-fleet/runtime';
 import { type LevelWithSilent, pino } from 'pino';
 import { buildApp } from '../src/app';
 import { type GatewayConfig, loadGatewayConfig } from '../src/config';
-import { createStatusTopics } from '../src/status-topics';
+import { createPartitionTopics, type PartitionTopics } from '../src/partition-topics';
 
 export const RELEASE: ReleaseInfo = {
   channel: 'latest',
@@ -68,18 +68,22 @@ export async function buildTestApp(
   const registry = createMetrics('gateway');
   const producer = fakeProducer();
   const created: string[] = [];
-  const statusTopics = createStatusTopics({
-    policy: config.topicPolicy,
-    admin: {
-      ensureTopic: async (spec) => {
-        created.push(spec.topic);
+  const [statusTopics, decisionTopics] = (['status', 'decisions'] as const).map((stream) =>
+    createPartitionTopics({
+      stream,
+      policy: config.topicPolicy,
+      admin: {
+        ensureTopic: async (spec) => {
+          created.push(spec.topic);
+        },
+        listTopics: async () => [],
       },
-      listTopics: async () => [],
-    },
-    numPartitions: 1,
-    replicationFactor: 1,
-  });
+      numPartitions: 1,
+      replicationFactor: 1,
+    }),
+  ) as [PartitionTopics, PartitionTopics];
   await statusTopics.init();
+  await decisionTopics.init();
   const logLines: string[] = [];
   const logDestination = new Writable({
     write(chunk, _enc, done) {
@@ -94,6 +98,7 @@ export async function buildTestApp(
     producer,
     releases: { latest: () => release, ready: () => releasesReady },
     statusTopics,
+    decisionTopics,
   });
   await app.ready();
   /** Current value of a metric series, e.g. metric('gateway_reports_rejected_total', { reason: 'X' }). */

@@ -1,8 +1,10 @@
-// Where a status report goes, with the topic policy applied and partition topics created on first use.
-// The pure decision is statusTopicFor (packages/kafka); this adds the state it needs: which partition topics
-// exist (seeded from the broker, so the cap holds across restarts) and the one-time creation of new ones.
+// Where a report of a partitioned stream (status updates, decision logs) goes, with the topic policy applied
+// and partition topics created on first use. The pure decision is statusTopicFor (packages/kafka); this adds
+// the state it needs: which partition topics of the stream exist (seeded from the broker, so the cap holds
+// across restarts) and the one-time creation of new ones. One instance per stream: each has its own cap.
 import {
   KafkaError,
+  type PartitionedStream,
   partitionTopicName,
   type StatusRoute,
   statusTopicFor,
@@ -13,7 +15,7 @@ import { GatewayError } from './errors';
 
 export type AcceptedRoute = Exclude<StatusRoute, { kind: 'rejected' }>;
 
-export interface StatusTopics {
+export interface PartitionTopics {
   /** Learns the existing partition topics from the broker. */
   init(): Promise<void>;
   /** Throws GatewayError for a refused partition, KafkaError (-> 503) when a topic cannot be created. */
@@ -22,7 +24,9 @@ export interface StatusTopics {
   autoTopicCount(): number;
 }
 
-export interface StatusTopicsOptions {
+export interface PartitionTopicsOptions {
+  /** `status` (default) or `decisions`. */
+  stream?: PartitionedStream;
   policy: TopicPolicy;
   /** null: never create topics (they are provisioned by operators). */
   admin: Pick<TopicAdmin, 'ensureTopic' | 'listTopics'> | null;
@@ -32,12 +36,13 @@ export interface StatusTopicsOptions {
   ensureTimeoutMs?: number;
 }
 
-export function createStatusTopics(options: StatusTopicsOptions): StatusTopics {
+export function createPartitionTopics(options: PartitionTopicsOptions): PartitionTopics {
   const { policy, admin } = options;
+  const stream = options.stream ?? 'status';
   const autoTopics = new Set<string>();
-  const allowListedTopics = new Set(policy.allow.map((p) => partitionTopicName(policy.prefix, p)));
+  const allowListedTopics = new Set(policy.allow.map((p) => partitionTopicName(policy.prefix, p, stream)));
   const ready = new Set<string>();
-  const statusPrefix = `${policy.prefix}status.`;
+  const streamPrefix = `${policy.prefix}${stream}.`;
 
   async function ensure(topic: string): Promise<void> {
     if (ready.has(topic) || !admin) return;
@@ -68,13 +73,13 @@ export function createStatusTopics(options: StatusTopicsOptions): StatusTopics {
     async init() {
       if (!admin) return;
       for (const topic of await admin.listTopics()) {
-        if (!topic.startsWith(statusPrefix)) continue;
+        if (!topic.startsWith(streamPrefix)) continue;
         ready.add(topic);
         if (!allowListedTopics.has(topic)) autoTopics.add(topic);
       }
     },
     async route(partition) {
-      const route = statusTopicFor(partition, policy, autoTopics);
+      const route = statusTopicFor(partition, policy, autoTopics, stream);
       switch (route.kind) {
         case 'rejected':
           throw rejection(route);
