@@ -2,4 +2,3 @@ export { type LoaderConfig, type LoaderEnv, loaderConfig, loaderEnvShape } from 
 export { createLoaderMetrics, type LoaderMetrics } from './loader-metrics';
 export { type LoaderProcess, runLoaderProcess } from './loader-process';
 export { createLoaderService, type LoaderDefinition, type LoaderService } from './loader-service';
-export { retryStartUpStep } from './start-up-step';

@@ -22,10 +22,9 @@ import {
   type TopicNames,
   topicNames,
 } from '@opa-fleet/kafka';
-import type { Logger, Registry } from '@opa-fleet/runtime';
+import { type Logger, type Registry, retryStartUpStep } from '@opa-fleet/runtime';
 import type { LoaderConfig } from './loader-config';
 import { createLoaderMetrics } from './loader-metrics';
-import { retryStartUpStep } from './start-up-step';
 
 export interface LoaderService {
   /** Runs the migrations and creates missing topics (retrying while ClickHouse or Kafka is unreachable), then consumes. */
@@ -70,11 +69,8 @@ export function createLoaderService<T extends RowsByTable<T>>(
     groupId: config.groupId,
     topics: definition.topics(names),
     topicRefreshMs: definition.topicRefreshMs,
-    sink: createTableBatchSink({
-      writer,
-      specs: definition.tables,
-      rowsOf: (record: ConsumedRecord) => definition.rowsOf(record, names),
-    }),
+    transform: (record: ConsumedRecord) => definition.rowsOf(record, names),
+    sink: createTableBatchSink<T>({ writer, specs: definition.tables }),
     deadLetter: createDeadLetterSink({ producer, topic: names.deadLetter, groupId: config.groupId }),
     logger,
     limits: config.batch,
