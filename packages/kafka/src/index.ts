@@ -25,7 +25,7 @@ export {
   createProducer,
   type OutgoingMessage,
   type ProducerOptions,
-} from './producer';
+} from './producer/producer';
 export { createTopicAdmin, releasesTopicSpec, standardTopicSpecs, type TopicAdmin } from './topic-admin';
 export {
   checkTopicPolicy,
