@@ -41,6 +41,8 @@ describe('insert errors', () => {
     const sink = createTableBatchSink({ writer: {} as BatchWriter, specs: STATUS_TABLE_SPECS });
     expect(sink.rejectsRecords(toInsertError('t', old(72, 'negative')))).toBe(true);
     expect(sink.rejectsRecords(toInsertError('t', old(60, 'no table')))).toBe(false);
-    expect(sink.rejectsRecords(new ClickHouseStoreError('INSERT_FAILED', 'down', true))).toBe(false);
+    expect(sink.rejectsRecords(new ClickHouseStoreError('INSERT_FAILED', 'down', { retriable: true }))).toBe(
+      false,
+    );
   });
 });

@@ -1,5 +1,6 @@
+// Public surface of @opa-fleet/flatten: records -> rows, pure.
 export { FlattenError, type FlattenErrorCode } from './flatten-error';
-export { flattenMetricFamilies, forEachSample, type Sample, type SampleSink } from './flatten-metrics';
+export { flattenMetricFamilies } from './flatten-metrics';
 export { flattenStatus } from './flatten-status';
 export { flattenRelease, flattenTelemetry } from './flatten-telemetry';
 export { formatPrometheusFloat } from './prometheus-float';
