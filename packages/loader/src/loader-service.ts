@@ -1,7 +1,15 @@
-// A loader, built without starting it (tests drive it): its topics -> batch consumer -> per record
-// `rowsOf` (decode -> flatten) -> one insert per table per batch -> commit; dead letters to
-// `<prefix>deadletter`. start() runs the migrations and creates the standard topics (each step
-// retried while ClickHouse or Kafka is not up yet), then consumes.
+// A loader, built without starting it (tests drive it). Its chain, step by step (the steps are
+// @opa-fleet/kafka's consumer chain, put together in consumer/batch-consumer.ts):
+//
+//   consume     the loader's topics (a pattern: new topics picked up), a crashed consumer replaced
+//   transform   `rowsOf`: decode -> flatten, rows per table; a throw dead-letters the record
+//   accumulate  rows into a TableBatch, encoded once, until BATCH_MAX_ROWS / _BYTES / _WAIT_MS
+//   write       dead letters to `<prefix>deadletter`, then one INSERT per table (BatchWriter);
+//               backoff (RETRY_*) while ClickHouse fails; refused rows isolated from parts of the batch
+//   commit      the batch's offsets
+//
+// start() runs the migrations and creates the standard topics (each step retried while ClickHouse or
+// Kafka is not up yet), then consumes.
 import {
   BatchWriter,
   createClickHouseClient,
@@ -70,11 +78,11 @@ export function createLoaderService<T extends RowsByTable<T>>(
     topics: definition.topics(names),
     topicRefreshMs: definition.topicRefreshMs,
     transform: (record: ConsumedRecord) => definition.rowsOf(record, names),
+    limits: config.batch,
     sink: createTableBatchSink<T>({ writer, specs: definition.tables }),
     deadLetter: createDeadLetterSink({ producer, topic: names.deadLetter, groupId: config.groupId }),
-    logger,
-    limits: config.batch,
     retry: config.retry,
+    logger,
     observer: metrics.observer,
   });
   metrics.trackStatus(() => consumer.status());
