@@ -74,7 +74,7 @@ export class ConsumerGroup implements OffsetCommitter {
   }
 
   /** A replacement (crash, resubscription) is pending or running. */
-  replacing(): boolean {
+  private replacing(): boolean {
     return this.replaceTimer !== null || this.draining;
   }
 
@@ -124,10 +124,6 @@ export class ConsumerGroup implements OffsetCommitter {
   async disconnect(): Promise<void> {
     await this.consumer?.disconnect();
     this.consumer = null;
-  }
-
-  running(): boolean {
-    return !this.stopped;
   }
 
   private async runConsumer(): Promise<void> {
