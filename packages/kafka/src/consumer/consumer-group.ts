@@ -94,7 +94,9 @@ export class ConsumerGroup implements OffsetCommitter {
         this.draining = false;
         if (!this.stopped) await this.runConsumer();
       } catch (err) {
-        this.options.log.error({ err }, 'resubscribing failed; retrying at the next topic check');
+        this.options.log.error({ err }, 'resubscribing failed; retrying');
+        // Switched but the new consumer did not start: the crash path starts one, with backoff.
+        if (this.consumer === null) this.scheduleReplacement();
       } finally {
         if (this.draining && !this.stopped) {
           this.draining = false;

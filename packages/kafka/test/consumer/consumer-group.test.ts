@@ -82,6 +82,25 @@ describe('consumer group', () => {
     expect(kafka.consumers[0]!.connected).toBe(false);
     expect(kafka.consumers[1]!.subscribedTo).toEqual(['a', 'b']);
   });
+
+  it('starts the consumer for a new topic list later when starting it failed', async () => {
+    const kafka = fakeKafka();
+    const g = group(kafka);
+    await g.start(['a'], new RecordingStep<ConsumedRecord>());
+    const consumer = kafka.consumer;
+    let failures = 1;
+    kafka.consumer = () => {
+      const c = consumer();
+      if (failures-- > 0)
+        (c as unknown as { connect: () => Promise<void> }).connect = async () => {
+          throw new Error('broker gone');
+        };
+      return c;
+    };
+    await g.resubscribe(['a', 'b'], async () => true);
+    await until(() => kafka.consumers.length === 3 && kafka.consumers[2]!.running !== null);
+    expect(kafka.consumers[2]!.subscribedTo).toEqual(['a', 'b']);
+  });
 });
 
 describe('batch consumer with a pattern', () => {
