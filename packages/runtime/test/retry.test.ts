@@ -28,37 +28,50 @@ describe('Backoff', () => {
 
 describe('retryStartUpStep', () => {
   const logger = pino({ level: 'silent' });
-
-  it('retries a retriable failure until the step succeeds', async () => {
+  /** Runs a step whose attempt n (1-based) throws `failures(n)`, or succeeds when it returns null. */
+  function runStep(failures: (n: number) => Error | null) {
     let calls = 0;
-    await retryStartUpStep({
+    const done = retryStartUpStep({
       logger,
       what: 'step',
       initialMs: 1,
       cancelled: () => false,
       attempt: async () => {
-        calls++;
-        if (calls < 3) throw Object.assign(new Error('not up yet'), { retriable: true });
+        const failure = failures(++calls);
+        if (failure) throw failure;
       },
     });
-    expect(calls).toBe(3);
+    return { done, calls: () => calls };
+  }
+
+  it('retries a retriable failure until the step succeeds', async () => {
+    const step = runStep((n) => (n < 3 ? Object.assign(new Error('not up yet'), { retriable: true }) : null));
+    await step.done;
+    expect(step.calls()).toBe(3);
   });
 
   it('gives up at once on a non-retriable failure', async () => {
-    let calls = 0;
     const failure = Object.assign(new Error('changed migration'), { retriable: false });
+    const step = runStep(() => failure);
+    await expect(step.done).rejects.toBe(failure);
+    expect(step.calls()).toBe(1);
+  });
+
+  it('stops retrying once cancelled', async () => {
+    let calls = 0;
+    const failure = Object.assign(new Error('not up yet'), { retriable: true });
     await expect(
       retryStartUpStep({
         logger,
         what: 'step',
         initialMs: 1,
-        cancelled: () => false,
+        cancelled: () => calls >= 2,
         attempt: async () => {
           calls++;
           throw failure;
         },
       }),
     ).rejects.toBe(failure);
-    expect(calls).toBe(1);
+    expect(calls).toBe(2);
   });
 });
