@@ -24,10 +24,14 @@ export function bindQueryParams(sql: string, params: Record<string, string | num
   return sql.replace(/\{([A-Za-z_][A-Za-z0-9_]*):([A-Za-z0-9()]+)\}/g, (_m, name: string, type: string) => {
     const value = params[name];
     if (value === undefined) {
-      throw new ClickHouseStoreError('QUERY_FAILED', `query parameter ${name} is missing`, false);
+      throw new ClickHouseStoreError('QUERY_FAILED', `query parameter ${name} is missing`, {
+        retriable: false,
+      });
     }
     if (type === 'String') return `'${String(value).replaceAll('\\', '\\\\').replaceAll("'", "\\'")}'`;
     if (typeof value === 'number' && Number.isFinite(value)) return String(value);
-    throw new ClickHouseStoreError('QUERY_FAILED', `query parameter ${name} must be a number`, false);
+    throw new ClickHouseStoreError('QUERY_FAILED', `query parameter ${name} must be a number`, {
+      retriable: false,
+    });
   });
 }

@@ -1,13 +1,13 @@
-// Inserts a TableBatch: one INSERT per table (JSONEachRow, or RowBinary for the hot table). Transient failures are retried a few
-// times with exponential backoff here; if they persist the error (with the server code and the
-// retriable flag) goes to the caller, which pauses consumption and retries the whole batch later.
-// A refusal of the rows themselves (INSERT_REJECTED: a value ClickHouse cannot parse or hold) is
-// not retried: the caller isolates the records at fault.
-// Tables already inserted are remembered per batch and not inserted again on that retry
+// Inserts a TableBatch: one INSERT per table (JSONEachRow, or RowBinary for the hot table), in a fixed
+// table order. A failure goes to the caller with the server code and the retriable flag: the loader's
+// write step is the one place that retries (backoff, consumption paused), and isolates the records at
+// fault when the server refused the rows themselves (INSERT_REJECTED). `attempts` > 1 makes the
+// writer retry by itself, for a caller without such a policy (tools, tests); the loaders leave it at 1.
+// Tables already inserted are remembered per batch and not inserted again on the caller's retry
 // (a re-insert would be harmless anyway: rows collapse in ReplacingMergeTree).
 import { Readable } from 'node:stream';
 import type { ClickHouseClient } from '@clickhouse/client';
-import { ClickHouseStoreError, toInsertError } from './clickhouse-error';
+import { toInsertError } from './clickhouse-error';
 import type { InsertPayload, TableBatch } from './table-batch';
 
 export interface InsertObservation {
@@ -23,7 +23,7 @@ export interface BatchWriterOptions {
   database: string;
   /** Insert order; the report table last, so a visible report has its details. */
   tableOrder?: readonly string[];
-  /** Attempts per table within one write() call (>= 1). */
+  /** Attempts per table within one write() call (>= 1). Default 1: the caller retries. */
   attempts?: number;
   initialBackoffMs?: number;
   maxBackoffMs?: number;
@@ -55,7 +55,7 @@ export class BatchWriter {
   }
 
   private async insertWithRetry(table: string, payload: InsertPayload, rows: number): Promise<void> {
-    const attempts = Math.max(1, this.options.attempts ?? 3);
+    const attempts = Math.max(1, this.options.attempts ?? 1);
     let backoff = this.options.initialBackoffMs ?? 100;
     for (let attempt = 1; ; attempt++) {
       try {
@@ -93,5 +93,3 @@ export class BatchWriter {
     }
   }
 }
-
-export { ClickHouseStoreError };

@@ -14,14 +14,17 @@ export type ClickHouseErrorCode =
 export class ClickHouseStoreError extends Error {
   override readonly name = 'ClickHouseStoreError';
 
+  readonly retriable: boolean;
+  readonly serverCode: string | null;
+
   constructor(
     readonly code: ClickHouseErrorCode,
     message: string,
-    readonly retriable: boolean,
-    readonly serverCode: string | null = null,
-    options?: { cause?: unknown },
+    options: { retriable: boolean; serverCode?: string | null; cause?: unknown },
   ) {
-    super(message, options);
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.retriable = options.retriable;
+    this.serverCode = options.serverCode ?? null;
   }
 }
 
@@ -131,7 +134,9 @@ export function toInsertError(table: string, err: unknown): ClickHouseStoreError
 export function toStoreError(code: ClickHouseErrorCode, what: string, err: unknown): ClickHouseStoreError {
   if (err instanceof ClickHouseStoreError) return err;
   const message = err instanceof Error ? err.message : String(err);
-  return new ClickHouseStoreError(code, `${what}: ${message}`, isRetriable(err), serverCodeOf(err), {
+  return new ClickHouseStoreError(code, `${what}: ${message}`, {
+    retriable: isRetriable(err),
+    serverCode: serverCodeOf(err),
     cause: err,
   });
 }

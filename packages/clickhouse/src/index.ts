@@ -1,3 +1,5 @@
+// Public surface of @opa-fleet/clickhouse: the client, migrations, analyst queries, the loaders' tables,
+// TableBatch and BatchWriter, and the one error type.
 export { bindQueryParams, DEFAULT_QUERIES_DIR, loadAnalystQueries } from './analyst-queries';
 export { BatchWriter, type BatchWriterOptions, type InsertObservation } from './batch-writer';
 export {
@@ -7,12 +9,7 @@ export {
   serverCodeOf,
 } from './clickhouse-error';
 export { type ClickHouseClient, type ClickHouseConfig, createClickHouseClient } from './client';
-export {
-  DEFAULT_REPLICA_NAME,
-  DEFAULT_ZOOKEEPER_PATH,
-  renderStatements,
-  type TemplateContext,
-} from './migration-template';
+export { renderStatements } from './migration-template';
 export {
   DEFAULT_MIGRATIONS_DIR,
   lintMigration,
@@ -23,13 +20,12 @@ export {
   templateContext,
 } from './migrations';
 export { RowBinaryWriter } from './row-binary';
-export { encodeRow, jsonNumber, type RowBinarySpec, type TableSpec } from './row-encoder';
+export { encodeRow, type RowBinarySpec, type TableSpec } from './row-encoder';
 export { type InsertPayload, TableBatch } from './table-batch';
 export { createTableBatchSink, type RowsByTable, type TableBatchSink } from './table-batch-sink';
 export {
   DECISION_TABLE_SPECS,
   LOADER_TABLES,
-  RELEASES_TABLE,
   SAMPLE_ROW_BINARY,
   STATUS_TABLE_SPECS,
   TELEMETRY_TABLE_SPECS,

@@ -30,7 +30,7 @@ export function assertIdentifier(kind: string, name: string): void {
     throw new ClickHouseStoreError(
       'MIGRATION_INVALID',
       `${kind} ${JSON.stringify(name)} is not a plain identifier`,
-      false,
+      { retriable: false },
     );
   }
 }
@@ -100,5 +100,5 @@ function quote(s: string): string {
 }
 
 function invalid(message: string): ClickHouseStoreError {
-  return new ClickHouseStoreError('MIGRATION_INVALID', message, false);
+  return new ClickHouseStoreError('MIGRATION_INVALID', message, { retriable: false });
 }

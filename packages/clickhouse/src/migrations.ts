@@ -66,7 +66,9 @@ export function loadMigrations(dir: string = DEFAULT_MIGRATIONS_DIR): Migration[
     .sort((a, b) => a.version - b.version);
   migrations.forEach((m, i) => {
     if (i > 0 && migrations[i - 1]!.version === m.version) {
-      throw new ClickHouseStoreError('MIGRATION_INVALID', `two migrations with version ${m.version}`, false);
+      throw new ClickHouseStoreError('MIGRATION_INVALID', `two migrations with version ${m.version}`, {
+        retriable: false,
+      });
     }
   });
   return migrations;
@@ -120,7 +122,7 @@ export async function runMigrations(
           throw new ClickHouseStoreError(
             'MIGRATION_CHANGED',
             `migration ${migration.name} was applied with checksum ${previous} but the file now has ${migration.checksum}`,
-            false,
+            { retriable: false },
           );
         }
         result.alreadyApplied.push(migration);
@@ -128,7 +130,7 @@ export async function runMigrations(
       }
       const problems = lintMigration(migration, ctx);
       if (problems.length > 0)
-        throw new ClickHouseStoreError('MIGRATION_INVALID', problems.join('; '), false);
+        throw new ClickHouseStoreError('MIGRATION_INVALID', problems.join('; '), { retriable: false });
       for (const statement of renderStatements(migration.sql, ctx)) await execute(bootstrap, statement);
       await bootstrap.insert({
         table: `${ctx.database}.schema_migrations`,

@@ -29,6 +29,13 @@ export class RowBinaryWriter {
     return this.buf.subarray(0, this.pos);
   }
 
+  /** Bytes already in RowBinary form (rows cut out of another writer). */
+  raw(bytes: Uint8Array): void {
+    this.ensure(bytes.length);
+    this.buf.set(bytes, this.pos);
+    this.pos += bytes.length;
+  }
+
   uvarint(value: number): void {
     this.ensure(10);
     let v = value;

@@ -1,7 +1,9 @@
 // Rows of several tables accumulated for one insert per table. Rows are encoded when added (JSONEachRow
 // lines, or RowBinary for a table whose spec says so), so the batch knows its exact size in bytes (used to
 // cut batches) and a retry resends the same bytes. Adding is all or nothing: rows that fail to encode
-// leave the batch as it was, so the caller can dead-letter the record and go on.
+// leave the batch as it was, so the caller can dead-letter the record and go on. Each addAll() is one
+// record: where every record's rows start is kept, so part(from, to) can cut the rows of records
+// [from, to) out as a batch of their own without encoding them again (bisection of a refused batch).
 
 import { RowBinaryWriter } from './row-binary';
 import { encodeRow, type RowBinarySpec, type TableSpec } from './row-encoder';
@@ -13,6 +15,11 @@ interface TableChunk {
   binary: RowBinaryWriter | null;
   rows: number;
   bytes: number;
+  /** The record whose rows came first (records before it have none here). */
+  firstRecord: number;
+  /** Rows and bytes before record firstRecord + i, for every record added since. */
+  rowStarts: number[];
+  byteStarts: number[];
 }
 
 /** What one INSERT sends: the format, its column list (RowBinary) and the body. */
@@ -35,6 +42,7 @@ export class TableBatch {
   private readonly tables = new Map<string, TableChunk>();
   private rowCount = 0;
   private byteCount = 0;
+  private recordCount = 0;
 
   constructor(private readonly specs: ReadonlyMap<string, TableSpec>) {}
 
@@ -48,10 +56,15 @@ export class TableBatch {
     const marks: ChunkMark[] = [];
     const rowCount = this.rowCount;
     const byteCount = this.byteCount;
+    const existing = [...this.tables.values()];
+    for (const chunk of existing) {
+      chunk.rowStarts.push(chunk.rows);
+      chunk.byteStarts.push(chunk.bytes);
+    }
     try {
       for (const [table, rows] of rowsByTable) {
         if (rows.length === 0) continue;
-        const chunk = this.chunkOf(table);
+        const chunk = this.chunkOf(table, this.recordCount);
         marks.push({
           chunk,
           lines: chunk.lines.length,
@@ -76,8 +89,46 @@ export class TableBatch {
       }
       this.rowCount = rowCount;
       this.byteCount = byteCount;
+      for (const chunk of existing) {
+        chunk.rowStarts.pop();
+        chunk.byteStarts.pop();
+      }
+      for (const [table, chunk] of this.tables)
+        if (chunk.firstRecord === this.recordCount) this.tables.delete(table);
       throw err;
     }
+    this.recordCount += 1;
+  }
+
+  /** Records added (one per addAll()). */
+  get records(): number {
+    return this.recordCount;
+  }
+
+  /** The rows of records [from, to) as a batch of their own, cut out of this one (nothing encoded again). */
+  part(from: number, to: number): TableBatch {
+    const part = new TableBatch(this.specs);
+    for (const [table, chunk] of this.tables) {
+      const [r0, b0] = startOf(chunk, from, this.recordCount);
+      const [r1, b1] = startOf(chunk, to, this.recordCount);
+      if (r1 === r0) continue;
+      const cut = part.chunkOf(table, 0);
+      cut.rowStarts = [];
+      cut.byteStarts = [];
+      if (cut.binary) cut.binary.raw(chunk.binary!.bytes().subarray(b0, b1));
+      else cut.lines = chunk.lines.slice(r0, r1);
+      cut.rows = r1 - r0;
+      cut.bytes = b1 - b0;
+      for (let record = from; record < to; record++) {
+        const [r, b] = startOf(chunk, record, this.recordCount);
+        cut.rowStarts.push(r - r0);
+        cut.byteStarts.push(b - b0);
+      }
+      part.rowCount += cut.rows;
+      part.byteCount += cut.bytes;
+    }
+    part.recordCount = to - from;
+    return part;
   }
 
   get rows(): number {
@@ -112,15 +163,32 @@ export class TableBatch {
     return { format: 'JSONEachRow', columns: null, body: chunk?.lines.join('') ?? '' };
   }
 
-  private chunkOf(table: string): TableChunk {
+  private chunkOf(table: string, record: number): TableChunk {
     let chunk = this.tables.get(table);
     if (!chunk) {
       const spec = this.specs.get(table) ?? { name: table };
-      chunk = { spec, lines: [], binary: spec.rowBinary ? new RowBinaryWriter() : null, rows: 0, bytes: 0 };
+      chunk = {
+        spec,
+        lines: [],
+        binary: spec.rowBinary ? new RowBinaryWriter() : null,
+        rows: 0,
+        bytes: 0,
+        firstRecord: record,
+        rowStarts: [0],
+        byteStarts: [0],
+      };
       this.tables.set(table, chunk);
     }
     return chunk;
   }
+}
+
+/** Rows and bytes of `chunk` before record `record` (`records`: the end). */
+function startOf(chunk: TableChunk, record: number, records: number): [number, number] {
+  if (record >= records) return [chunk.rows, chunk.bytes];
+  if (record < chunk.firstRecord) return [0, 0];
+  const i = record - chunk.firstRecord;
+  return [chunk.rowStarts[i]!, chunk.byteStarts[i]!];
 }
 
 function appendLines(chunk: TableChunk, rows: readonly object[]): number {

@@ -38,13 +38,11 @@ describe('insert errors', () => {
   });
 
   it('lets the batch consumer bisect only on INSERT_REJECTED', () => {
-    const sink = createTableBatchSink({
-      writer: {} as BatchWriter,
-      specs: STATUS_TABLE_SPECS,
-      rowsOf: () => ({ status_reports: [] }),
-    });
+    const sink = createTableBatchSink({ writer: {} as BatchWriter, specs: STATUS_TABLE_SPECS });
     expect(sink.rejectsRecords(toInsertError('t', old(72, 'negative')))).toBe(true);
     expect(sink.rejectsRecords(toInsertError('t', old(60, 'no table')))).toBe(false);
-    expect(sink.rejectsRecords(new ClickHouseStoreError('INSERT_FAILED', 'down', true))).toBe(false);
+    expect(sink.rejectsRecords(new ClickHouseStoreError('INSERT_FAILED', 'down', { retriable: true }))).toBe(
+      false,
+    );
   });
 });

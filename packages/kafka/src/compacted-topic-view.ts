@@ -12,6 +12,7 @@ import { hostname } from 'node:os';
 import type { RecordCodec } from '@opa-fleet/contracts';
 import type { Consumer, Kafka, KafkaMessage } from 'kafkajs';
 import type { Logger } from 'pino';
+import { KafkaError, kafkaJsRetriable } from './errors';
 import { createTopicAdmin, type TopicSpec } from './topic-admin';
 
 /**
@@ -139,7 +140,12 @@ export function createCompactedTopicView<T>(options: CompactedTopicViewOptions<T
       } catch (err) {
         if (consumer === current) consumer = null;
         await current.disconnect().catch(() => {});
-        throw err;
+        // kafkajs marks "retries exhausted" non-retriable; for the caller Kafka was away: retry later.
+        if (err instanceof KafkaError || !kafkaJsRetriable(err)) throw err;
+        throw new KafkaError('KAFKA_UNAVAILABLE', `cannot read ${topic}: ${(err as Error).message}`, {
+          retriable: true,
+          cause: err,
+        });
       }
     },
     get(key) {

@@ -14,11 +14,7 @@ export type KafkaErrorCode =
   /** Creating or describing topics failed. */
   | 'TOPIC_ADMIN_FAILED'
   /** A topic policy or topic name that cannot work (bad prefix, illegal name). */
-  | 'INVALID_TOPIC_POLICY'
-  /** A consumed record could not be processed (used by the batch consumer / dead-letter path). */
-  | 'RECORD_FAILED'
-  /** The sink (e.g. ClickHouse insert) failed for a batch. */
-  | 'SINK_FAILED';
+  | 'INVALID_TOPIC_POLICY';
 
 export class KafkaError extends Error {
   readonly code: KafkaErrorCode;
@@ -32,6 +28,31 @@ export class KafkaError extends Error {
   }
 }
 
-export function isKafkaError(err: unknown): err is KafkaError {
-  return err instanceof KafkaError;
+/**
+ * Whether a kafkajs error is worth trying again later: kafkajs says so, or it gave up retrying
+ * (KafkaJSNumberOfRetriesExceeded, which kafkajs itself marks non-retriable: the cluster was away
+ * longer than its retries), or the connection failed.
+ */
+export function kafkaJsRetriable(err: unknown): boolean {
+  const e = err as { name?: string; retriable?: boolean };
+  return (
+    e?.retriable === true ||
+    e?.name === 'KafkaJSNumberOfRetriesExceeded' ||
+    e?.name === 'KafkaJSConnectionError'
+  );
+}
+
+/** A failed produce request: KAFKA_UNAVAILABLE when retrying later can help, PRODUCE_FAILED otherwise. */
+export function toKafkaError(err: unknown): KafkaError {
+  const e = err as { message?: string };
+  if (kafkaJsRetriable(err)) {
+    return new KafkaError('KAFKA_UNAVAILABLE', `Kafka did not accept the batch: ${e?.message ?? 'unknown'}`, {
+      retriable: true,
+      cause: err,
+    });
+  }
+  return new KafkaError('PRODUCE_FAILED', `Kafka refused the batch: ${e?.message ?? 'unknown'}`, {
+    retriable: false,
+    cause: err,
+  });
 }

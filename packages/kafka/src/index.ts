@@ -1,54 +1,37 @@
+// Public surface of @opa-fleet/kafka: the client, the gateway's producer, topic names, policy and
+// administration, the compacted-topic view, and the loaders' batch consumer with its dead letters.
+
+export { createKafkaClient } from './client';
+export { type CompactedTopicView, createCompactedTopicView } from './compacted-topic-view';
+export type { BatchLimits } from './consumer/accumulate-step';
 export {
   type BatchConsumer,
   type BatchConsumerObserver,
   type BatchConsumerOptions,
   type BatchConsumerStatus,
-  type BatchLimits,
-  type BatchSink,
   createBatchConsumer,
-  DEFAULT_BATCH_LIMITS,
-  type FlushObservation,
-  type RetryPolicy,
-} from './batch-consumer';
-export { createKafkaClient, type KafkaClientOptions } from './client';
-export {
-  type CompactedTopicView,
-  type CompactedTopicViewOptions,
-  createCompactedTopicView,
-} from './compacted-topic-view';
+} from './consumer/batch-consumer';
+export type { BatchSink } from './consumer/sink';
+export type { FlushObservation } from './consumer/write-step';
 export {
   type ConsumedRecord,
   createDeadLetterSink,
   DEAD_LETTER_HEADERS,
-  type DeadLetter,
   type DeadLetterSink,
-  deadLetterHeaders,
-  type RecordFailure,
-  recordFailure,
 } from './dead-letter';
-export { isKafkaError, KafkaError, type KafkaErrorCode } from './errors';
+export { KafkaError, type KafkaErrorCode } from './errors';
 export {
   type BatchingProducer,
   createProducer,
   type OutgoingMessage,
   type ProducerOptions,
-  type ProducerStats,
-} from './producer';
-export {
-  createTopicAdmin,
-  releasesTopicSpec,
-  standardTopicSpecs,
-  type TopicAdmin,
-  type TopicLayout,
-  type TopicSpec,
-} from './topic-admin';
+} from './producer/producer';
+export { createTopicAdmin, releasesTopicSpec, standardTopicSpecs, type TopicAdmin } from './topic-admin';
 export {
   checkTopicPolicy,
   DEFAULT_TOPIC_POLICY,
   MAX_TOPIC_LENGTH,
   type PartitionedStream,
-  type PartitionProblem,
-  partitionProblem,
   partitionTopicName,
   type StatusRoute,
   statusTopicFor,

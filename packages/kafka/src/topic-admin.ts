@@ -2,7 +2,7 @@
 // gateway replicas race to create the same topics at start.
 import type { Admin, ITopicConfig, Kafka } from 'kafkajs';
 import type { Logger } from 'pino';
-import { KafkaError } from './errors';
+import { KafkaError, kafkaJsRetriable } from './errors';
 import type { TopicNames } from './topic-policy';
 
 export interface TopicSpec {
@@ -167,7 +167,7 @@ function allAlreadyExist(err: unknown): boolean {
 function wrap(err: unknown, message: string): KafkaError {
   const e = err as { message?: string; retriable?: boolean };
   return new KafkaError('TOPIC_ADMIN_FAILED', `${message}: ${e?.message ?? 'unknown error'}`, {
-    retriable: e?.retriable !== false,
+    retriable: e?.retriable !== false || kafkaJsRetriable(err),
     cause: err,
   });
 }

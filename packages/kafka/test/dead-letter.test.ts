@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { DEAD_LETTER_HEADERS, deadLetterHeaders, recordFailure } from '../src';
+import { DEAD_LETTER_HEADERS, deadLetterHeaders, recordFailure } from '../src/dead-letter';
 
 describe('dead letters', () => {
   it('reads code and path from the error, not from its message', () => {

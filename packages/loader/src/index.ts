@@ -1,5 +1,5 @@
+// Public surface of @opa-fleet/loader: a loader's config, its service (the chain, built without
+// starting it) and its process (main).
 export { type LoaderConfig, type LoaderEnv, loaderConfig, loaderEnvShape } from './loader-config';
-export { createLoaderMetrics, type LoaderMetrics } from './loader-metrics';
 export { type LoaderProcess, runLoaderProcess } from './loader-process';
 export { createLoaderService, type LoaderDefinition, type LoaderService } from './loader-service';
-export { retryStartUpStep } from './start-up-step';

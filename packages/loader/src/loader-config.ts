@@ -1,10 +1,9 @@
 // Environment variables every loader reads (Kafka, topics, ClickHouse, batching, retry, ops server,
 // shutdown), as a zod shape each service spreads into its own schema next to its own variables.
 import type { ClickHouseConfig } from '@opa-fleet/clickhouse';
-import { envBoolean, envList, envPort } from '@opa-fleet/runtime';
+import { envBoolean, envPort, kafkaEnvShape, envPositiveInt as positiveInt } from '@opa-fleet/runtime';
 import { z } from 'zod';
 
-const positiveInt = (fallback: number) => z.coerce.number().int().positive().default(fallback);
 const identifier = z
   .string()
   .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'a plain identifier ([A-Za-z_][A-Za-z0-9_]*)');
@@ -14,21 +13,8 @@ export function loaderEnvShape(defaults: { service: string; port: number }) {
   return {
     PORT: envPort(defaults.port),
     HOST: z.string().default('0.0.0.0'),
-    KAFKA_BROKERS: envList().pipe(
-      z
-        .array(z.string().regex(/^[^:\s]+:\d+$/, 'expected host:port'))
-        .min(1, 'required: host:port[,host:port...]'),
-    ),
-    KAFKA_CLIENT_ID: z.string().default(`opa-${defaults.service}`),
-    TOPIC_PREFIX: z
-      .string()
-      .regex(/^[A-Za-z0-9._-]{0,100}$/, 'at most 100 characters of [A-Za-z0-9._-]')
-      .default('opa.'),
+    ...kafkaEnvShape({ clientId: `opa-${defaults.service}` }),
     GROUP_ID: z.string().min(1).default(`opa-${defaults.service}`),
-    /** Create the standard topics (telemetry, status, dead letter, releases) when missing, like the gateway does. */
-    CREATE_TOPICS: envBoolean(true),
-    TOPIC_PARTITIONS: positiveInt(3),
-    TOPIC_REPLICATION_FACTOR: positiveInt(1),
     RUN_MIGRATIONS: envBoolean(true),
     SHUTDOWN_TIMEOUT_MS: positiveInt(20_000),
     CLICKHOUSE_URL: z.string().url().default('http://127.0.0.1:8123'),

@@ -1,7 +1,15 @@
-// A loader, built without starting it (tests drive it): its topics -> batch consumer -> per record
-// `rowsOf` (decode -> flatten) -> one insert per table per batch -> commit; dead letters to
-// `<prefix>deadletter`. start() runs the migrations and creates the standard topics (each step
-// retried while ClickHouse or Kafka is not up yet), then consumes.
+// A loader, built without starting it (tests drive it). Its chain, step by step (the steps are
+// @opa-fleet/kafka's consumer chain, put together in consumer/batch-consumer.ts):
+//
+//   consume     the loader's topics (a pattern: new topics picked up), a crashed consumer replaced
+//   transform   `rowsOf`: decode -> flatten, rows per table; a throw dead-letters the record
+//   accumulate  rows into a TableBatch, encoded once, until BATCH_MAX_ROWS / _BYTES / _WAIT_MS
+//   write       dead letters to `<prefix>deadletter`, then one INSERT per table (BatchWriter);
+//               backoff (RETRY_*) while ClickHouse fails; refused rows isolated from parts of the batch
+//   commit      the batch's offsets
+//
+// start() runs the migrations and creates the standard topics (each step retried while ClickHouse or
+// Kafka is not up yet), then consumes.
 import {
   BatchWriter,
   createClickHouseClient,
@@ -22,10 +30,9 @@ import {
   type TopicNames,
   topicNames,
 } from '@opa-fleet/kafka';
-import type { Logger, Registry } from '@opa-fleet/runtime';
+import { type Logger, type Registry, retryStartUpStep } from '@opa-fleet/runtime';
 import type { LoaderConfig } from './loader-config';
 import { createLoaderMetrics } from './loader-metrics';
-import { retryStartUpStep } from './start-up-step';
 
 export interface LoaderService {
   /** Runs the migrations and creates missing topics (retrying while ClickHouse or Kafka is unreachable), then consumes. */
@@ -70,15 +77,12 @@ export function createLoaderService<T extends RowsByTable<T>>(
     groupId: config.groupId,
     topics: definition.topics(names),
     topicRefreshMs: definition.topicRefreshMs,
-    sink: createTableBatchSink({
-      writer,
-      specs: definition.tables,
-      rowsOf: (record: ConsumedRecord) => definition.rowsOf(record, names),
-    }),
-    deadLetter: createDeadLetterSink({ producer, topic: names.deadLetter, groupId: config.groupId }),
-    logger,
+    transform: (record: ConsumedRecord) => definition.rowsOf(record, names),
     limits: config.batch,
+    sink: createTableBatchSink<T>({ writer, specs: definition.tables }),
+    deadLetter: createDeadLetterSink({ producer, topic: names.deadLetter, groupId: config.groupId }),
     retry: config.retry,
+    logger,
     observer: metrics.observer,
   });
   metrics.trackStatus(() => consumer.status());

@@ -1,8 +1,7 @@
 import { ConfigError, loadConfig } from '@opa-fleet/runtime';
-import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { loaderConfig, loaderEnvShape, retryStartUpStep } from '../src';
+import { loaderConfig, loaderEnvShape } from '../src';
 
 const schema = z.object(loaderEnvShape({ service: 'x-loader', port: 9999 }));
 
@@ -47,42 +46,5 @@ describe('shared loader config', () => {
         'TOPIC_PREFIX',
       ]);
     }
-  });
-});
-
-describe('retryStartUpStep', () => {
-  const logger = pino({ level: 'silent' });
-
-  it('retries a retriable failure until the step succeeds', async () => {
-    let calls = 0;
-    await retryStartUpStep({
-      logger,
-      what: 'step',
-      initialMs: 1,
-      cancelled: () => false,
-      attempt: async () => {
-        calls++;
-        if (calls < 3) throw Object.assign(new Error('not up yet'), { retriable: true });
-      },
-    });
-    expect(calls).toBe(3);
-  });
-
-  it('gives up at once on a non-retriable failure', async () => {
-    let calls = 0;
-    const failure = Object.assign(new Error('changed migration'), { retriable: false });
-    await expect(
-      retryStartUpStep({
-        logger,
-        what: 'step',
-        initialMs: 1,
-        cancelled: () => false,
-        attempt: async () => {
-          calls++;
-          throw failure;
-        },
-      }),
-    ).rejects.toBe(failure);
-    expect(calls).toBe(1);
   });
 });

@@ -30,3 +30,5 @@ export const envList = (fallback: string[] = []) =>
     );
 
 export const envPort = (fallback: number) => z.coerce.number().int().min(0).max(65535).default(fallback);
+
+export const envPositiveInt = (fallback: number) => z.coerce.number().int().positive().default(fallback);

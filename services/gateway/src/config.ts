@@ -12,10 +12,15 @@ import {
   type ProducerOptions,
   type TopicPolicy,
 } from '@opa-fleet/kafka';
-import { envBoolean, envList, envPort, loadConfig } from '@opa-fleet/runtime';
+import {
+  envList,
+  envPort,
+  kafkaEnvShape,
+  loadConfig,
+  envPositiveInt as positiveInt,
+} from '@opa-fleet/runtime';
 import { z } from 'zod';
 
-const positiveInt = (fallback: number) => z.coerce.number().int().positive().default(fallback);
 const regex = z.string().transform((source, ctx) => {
   try {
     return new RegExp(source, 'u');
@@ -33,19 +38,7 @@ export const gatewayEnvSchema = z
     PORT: envPort(8080),
     HOST: z.string().default('0.0.0.0'),
     GATEWAY_ID: z.string().max(255).default(hostname()),
-    KAFKA_BROKERS: envList().pipe(
-      z
-        .array(z.string().regex(/^[^:\s]+:\d+$/, 'expected host:port'))
-        .min(1, 'required: host:port[,host:port...]'),
-    ),
-    KAFKA_CLIENT_ID: z.string().default('opa-gateway'),
-    TOPIC_PREFIX: z
-      .string()
-      .regex(/^[A-Za-z0-9._-]{0,100}$/, 'at most 100 characters of [A-Za-z0-9._-]')
-      .default('opa.'),
-    TOPIC_PARTITIONS: positiveInt(3),
-    TOPIC_REPLICATION_FACTOR: positiveInt(1),
-    CREATE_TOPICS: envBoolean(true),
+    ...kafkaEnvShape({ clientId: 'opa-gateway' }),
     STATUS_PARTITION_ALLOW: envList(),
     STATUS_PARTITION_PATTERN: regex.optional(),
     STATUS_PARTITION_MAX_TOPICS: z.coerce

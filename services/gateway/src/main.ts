@@ -8,7 +8,13 @@ import {
   standardTopicSpecs,
   topicNames,
 } from '@opa-fleet/kafka';
-import { ConfigError, createLogger, createMetrics, createShutdown } from '@opa-fleet/runtime';
+import {
+  ConfigError,
+  createLogger,
+  createMetrics,
+  createShutdown,
+  retryStartUpStep,
+} from '@opa-fleet/runtime';
 import { buildApp } from './app';
 import { type GatewayConfig, loadGatewayConfig } from './config';
 import { createPartitionTopics, type PartitionTopics } from './partition-topics';
@@ -97,16 +103,15 @@ async function main(): Promise<void> {
     'gateway listening',
   );
 
-  async function retry(what: string, attempt: () => Promise<void>): Promise<void> {
-    for (let delay = 500; !shutdown.shuttingDown; delay = Math.min(delay * 2, 10_000)) {
-      try {
-        await attempt();
-        return;
-      } catch (err) {
-        logger.warn({ err, what, retryInMs: delay }, 'start-up step failed; retrying');
-        await new Promise((r) => setTimeout(r, delay).unref());
-      }
-    }
+  /** A step that fails for good (`retriable: false`) ends the process with 1, as a loader's start-up does. */
+  function retry(what: string, attempt: () => Promise<void>): Promise<void> {
+    return retryStartUpStep({ logger, what, attempt, cancelled: () => shutdown.shuttingDown }).catch(
+      (err: unknown) => {
+        if (shutdown.shuttingDown) return;
+        logger.fatal({ err, what }, 'start-up step failed for good');
+        process.exit(1);
+      },
+    );
   }
 }
 

@@ -14,15 +14,16 @@ export type AdvisorErrorCode =
 
 export class AdvisorError extends Error {
   override readonly name = 'AdvisorError';
+  readonly retriable: boolean;
 
   constructor(
     readonly code: AdvisorErrorCode,
     message: string,
-    readonly retriable: boolean,
-    options?: { cause?: unknown; retryAfterMs?: number },
+    options: { retriable: boolean; cause?: unknown; retryAfterMs?: number },
   ) {
-    super(message, options);
-    this.retryAfterMs = options?.retryAfterMs ?? null;
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.retriable = options.retriable;
+    this.retryAfterMs = options.retryAfterMs ?? null;
   }
 
   /** How long the server asked us to wait (Retry-After, GitHub's rate-limit reset); null when it did not say. */

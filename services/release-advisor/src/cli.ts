@@ -34,19 +34,22 @@ export function parsePublishArgs(argv: string[]): PublishCommand {
   try {
     parsed = parse(argv);
   } catch (cause) {
-    throw new AdvisorError('INVALID_ARGS', `${(cause as Error).message}\n${USAGE}`, false, { cause });
+    throw new AdvisorError('INVALID_ARGS', `${(cause as Error).message}\n${USAGE}`, {
+      retriable: false,
+      cause,
+    });
   }
   const [command, tag, ...rest] = parsed.positionals;
   if (command !== 'publish' || tag === undefined || rest.length > 0) {
-    throw new AdvisorError('INVALID_ARGS', USAGE, false);
+    throw new AdvisorError('INVALID_ARGS', USAGE, { retriable: false });
   }
   const { notes, channel, force } = parsed.values;
   if (notes !== undefined && !URL.canParse(notes)) {
-    throw new AdvisorError('INVALID_ARGS', `--notes must be a URL\n${USAGE}`, false);
+    throw new AdvisorError('INVALID_ARGS', `--notes must be a URL\n${USAGE}`, { retriable: false });
   }
   const downloadBase = parsed.values['download-base'];
   if (downloadBase !== undefined && !URL.canParse(downloadBase)) {
-    throw new AdvisorError('INVALID_ARGS', `--download-base must be a URL\n${USAGE}`, false);
+    throw new AdvisorError('INVALID_ARGS', `--download-base must be a URL\n${USAGE}`, { retriable: false });
   }
   return { tag, notes, channel, downloadBase, force: force ?? false };
 }

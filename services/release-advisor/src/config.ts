@@ -1,16 +1,18 @@
 // Environment of the release advisor, validated once at start (see README for every variable).
-import { envBoolean, envList, envPort, loadConfig } from '@opa-fleet/runtime';
+import {
+  envBoolean,
+  envKafkaBrokers,
+  envPort,
+  envTopicPrefix,
+  loadConfig,
+  envPositiveInt as positiveMs,
+} from '@opa-fleet/runtime';
 import { z } from 'zod';
-
-const positiveMs = (fallback: number) => z.coerce.number().int().positive().default(fallback);
 
 /** What both the service and the operator CLI need: where the releases topic is. */
 export const kafkaEnvSchema = z.object({
-  KAFKA_BROKERS: envList().refine((brokers) => brokers.length > 0, 'at least one host:port'),
-  TOPIC_PREFIX: z
-    .string()
-    .regex(/^[A-Za-z0-9._-]*$/, 'only [A-Za-z0-9._-]')
-    .default('opa.'),
+  KAFKA_BROKERS: envKafkaBrokers(),
+  TOPIC_PREFIX: envTopicPrefix(),
   /** Overrides `<TOPIC_PREFIX>releases`. */
   RELEASES_TOPIC: z
     .string()

@@ -20,14 +20,20 @@ export function createFileReleasesSource(path: string, intervalMs: number): Rele
         if (version === seen) return 'unchanged';
         text = await readFile(path, 'utf8');
       } catch (cause) {
-        throw new AdvisorError('FILE_UNREADABLE', `releases file ${path} unreadable`, true, { cause });
+        throw new AdvisorError('FILE_UNREADABLE', `releases file ${path} unreadable`, {
+          retriable: true,
+          cause,
+        });
       }
       let body: unknown;
       try {
         body = JSON.parse(text);
       } catch (cause) {
         // Retriable: the operator may be halfway through editing it.
-        throw new AdvisorError('SOURCE_INVALID', `releases file ${path} is not JSON`, true, { cause });
+        throw new AdvisorError('SOURCE_INVALID', `releases file ${path} is not JSON`, {
+          retriable: true,
+          cause,
+        });
       }
       const releases = parseReleaseList(body, `releases file ${path}`);
       seen = version;

@@ -37,7 +37,8 @@ export function createGithubReleasesSource(options: GithubReleasesSourceOptions)
       try {
         response = await fetch(url, { headers, signal: AbortSignal.timeout(options.timeoutMs) });
       } catch (cause) {
-        throw new AdvisorError('SOURCE_UNREACHABLE', `releases API ${url.origin} unreachable`, true, {
+        throw new AdvisorError('SOURCE_UNREACHABLE', `releases API ${url.origin} unreachable`, {
+          retriable: true,
           cause,
         });
       }
@@ -49,7 +50,8 @@ export function createGithubReleasesSource(options: GithubReleasesSourceOptions)
         await response.body?.cancel();
         // GitHub answers 403 or 429 when the rate limit is used up.
         const retriable = response.status === 429 || response.status === 403 || response.status >= 500;
-        throw new AdvisorError('SOURCE_HTTP', `releases API answered ${response.status}`, retriable, {
+        throw new AdvisorError('SOURCE_HTTP', `releases API answered ${response.status}`, {
+          retriable,
           retryAfterMs: retryAfterMs(response.headers) ?? undefined,
         });
       }
@@ -57,7 +59,10 @@ export function createGithubReleasesSource(options: GithubReleasesSourceOptions)
       try {
         body = await response.json();
       } catch (cause) {
-        throw new AdvisorError('SOURCE_INVALID', 'releases API sent invalid JSON', true, { cause });
+        throw new AdvisorError('SOURCE_INVALID', 'releases API sent invalid JSON', {
+          retriable: true,
+          cause,
+        });
       }
       const releases = parseReleaseList(body, 'releases API');
       // Only remember the ETag of a body we could use, so a bad answer is fetched again in full.

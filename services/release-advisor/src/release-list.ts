@@ -23,7 +23,9 @@ export function parseReleaseList(body: unknown, origin: string): ReleaseCandidat
       ? (body as { releases: unknown[] }).releases
       : null;
   if (list === null) {
-    throw new AdvisorError('SOURCE_INVALID', `${origin}: expected an array of releases`, false);
+    throw new AdvisorError('SOURCE_INVALID', `${origin}: expected an array of releases`, {
+      retriable: false,
+    });
   }
   const releases: ReleaseCandidate[] = [];
   for (const entry of list) {

@@ -20,7 +20,7 @@ describe('poller', () => {
       logger,
       run: async () => {
         runs.push(Date.now());
-        if (outcomes.shift() === 'fail') throw new AdvisorError('SOURCE_HTTP', '500', true);
+        if (outcomes.shift() === 'fail') throw new AdvisorError('SOURCE_HTTP', '500', { retriable: true });
       },
     });
     const start = Date.now();
@@ -39,7 +39,7 @@ describe('poller', () => {
       logger,
       run: async () => {
         runs.push(Date.now());
-        throw new AdvisorError('SOURCE_INVALID', 'bad', false);
+        throw new AdvisorError('SOURCE_INVALID', 'bad', { retriable: false });
       },
     });
     const start = Date.now();
@@ -58,7 +58,8 @@ describe('poller', () => {
       logger,
       run: async () => {
         runs.push(Date.now());
-        if (runs.length === 1) throw new AdvisorError('SOURCE_HTTP', '429', true, { retryAfterMs: 60_000 });
+        if (runs.length === 1)
+          throw new AdvisorError('SOURCE_HTTP', '429', { retriable: true, retryAfterMs: 60_000 });
       },
     });
     const start = Date.now();
