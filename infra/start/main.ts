@@ -61,9 +61,11 @@ try {
 
 const gateway = pipeline.gatewayUrl;
 console.log(`
-  gateway            ${gateway}   (POST /v1/version, /status, /status/<partition>; /metrics, /openapi.json)
+  gateway            ${gateway}   (POST /v1/version, /status[/<partition>], /logs[/<partition>];
+                     GET /repos/open-policy-agent/opa/releases/latest; /metrics, /openapi.json)
   status-loader      http://127.0.0.1:${DEFAULT_PORTS['status-loader']}/metrics
   telemetry-loader   http://127.0.0.1:${DEFAULT_PORTS['telemetry-loader']}/metrics
+  decision-loader    http://127.0.0.1:${DEFAULT_PORTS['decision-loader']}/metrics
   release-advisor    http://127.0.0.1:${DEFAULT_PORTS['release-advisor']}/metrics
   Kafka              ${kafkaBrokers}
   ClickHouse         ${clickhouseUrl}  (database ${database})

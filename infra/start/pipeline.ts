@@ -58,6 +58,7 @@ export const DEFAULT_PORTS: Record<ServiceName, number> = {
   gateway: 8080,
   'status-loader': 8081,
   'telemetry-loader': 8082,
+  'decision-loader': 8085,
   'release-advisor': 8083,
 };
 
@@ -98,7 +99,13 @@ async function waitForExit(child: ChildProcess, timeoutMs: number): Promise<bool
 
 export function startPipeline(options: PipelineOptions): Pipeline {
   mkdirSync(options.logDir, { recursive: true });
-  const names = options.services ?? ['release-advisor', 'gateway', 'telemetry-loader', 'status-loader'];
+  const names = options.services ?? [
+    'release-advisor',
+    'gateway',
+    'telemetry-loader',
+    'status-loader',
+    'decision-loader',
+  ];
   const services = new Map<ServiceName, RunningService>();
   const logs = new Map<ServiceName, WriteStream>();
   const intentional = new Set<ServiceName>();
@@ -181,7 +188,13 @@ export function startPipeline(options: PipelineOptions): Pipeline {
   const stop = async (graceMs = 20_000) => {
     stopping = true;
     // Stop the edge first so nothing new arrives, the loaders last so they drain what is in Kafka.
-    const order: ServiceName[] = ['gateway', 'release-advisor', 'telemetry-loader', 'status-loader'];
+    const order: ServiceName[] = [
+      'gateway',
+      'release-advisor',
+      'telemetry-loader',
+      'status-loader',
+      'decision-loader',
+    ];
     for (const name of order) {
       const service = services.get(name);
       if (!service) continue;

@@ -3,7 +3,12 @@
 // which forks a second process, so a signal reaches the service itself.
 import { join } from 'node:path';
 
-export type ServiceName = 'gateway' | 'release-advisor' | 'status-loader' | 'telemetry-loader';
+export type ServiceName =
+  | 'gateway'
+  | 'release-advisor'
+  | 'status-loader'
+  | 'telemetry-loader'
+  | 'decision-loader';
 
 /**
  * V8 flags per service. The gateway allocates a short-lived object graph per report (parsed JSON, the
@@ -16,6 +21,7 @@ export const SERVICE_NODE_FLAGS: Record<ServiceName, readonly string[]> = {
   'release-advisor': [],
   'status-loader': [],
   'telemetry-loader': [],
+  'decision-loader': [],
 };
 
 /** The arguments after `node` that start service `name` from the repository at `repoRoot`. */

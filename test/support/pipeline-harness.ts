@@ -66,6 +66,7 @@ export async function startPipelineHarness(
     gateway: await freePort(),
     'status-loader': await freePort(),
     'telemetry-loader': await freePort(),
+    'decision-loader': await freePort(),
     'release-advisor': await freePort(),
   };
   const advisorEnv = {
