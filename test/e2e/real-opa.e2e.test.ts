@@ -6,8 +6,9 @@
 //   rows in ClickHouse for the exact reports OPA sent (the gateway's reply names each one's event_id).
 // What the binaries taught (the docs do not say it): `opa run --server` puts its whole Prometheus
 // registry (about 139 Go runtime and HTTP families) into every status update whether or not
-// `prometheus: true` is set; the setting adds the status plugin's own collectors (`plugin_status_gauge`,
-// `opa_info`, bundle counters). And v1.x sends `Open-Policy-Agent/<v> (<os>, <arch>)`, with hyphens.
+// `prometheus: true` is set; the setting adds the status plugin's own collectors (`opa_info`, plugin,
+// bundle and decision-log gauges). Not every update carries `plugins` (v1.22.3, after a decision-log
+// upload). And v1.x sends `Open-Policy-Agent/<v> (<os>, <arch>)`, with hyphens.
 // The bodies OPA sent are written to test/fixtures/opa-real/<version>/ (the corpus of real shapes for
 // unit tests and benchmarks; written by this test, never edited by hand).
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -35,8 +36,9 @@ const ERAS = [
     agent: 'Open-Policy-Agent',
   },
 ] as const;
-/** A family only the status plugin's `prometheus: true` adds. */
-const STATUS_PLUGIN_FAMILY = 'plugin_status_gauge';
+/** A family only the status plugin's `prometheus: true` adds (in both eras; `plugin_status_gauge` is not
+ * in every update of v1.22.3). */
+const STATUS_PLUGIN_FAMILY = 'opa_info';
 type Version = (typeof ERAS)[number]['version'];
 
 const CORPUS_DIR = fileURLToPath(new URL('../fixtures/opa-real/', import.meta.url));
@@ -91,6 +93,11 @@ function directConfig(fleet: string, bundles: string): string {
       broken: { service: 'bundles', resource: '/bundles/broken.tar.gz', polling: POLLING },
     },
     status: { service: 'fleet', partition_name: 'prod-eu', prometheus: true },
+    decision_logs: {
+      service: 'fleet',
+      partition_name: 'prod-eu',
+      reporting: { min_delay_seconds: 1, max_delay_seconds: 2 },
+    },
   });
 }
 
@@ -216,6 +223,7 @@ describe.each(ERAS)('OPA $version: opa run --server', ({ version, check, agent }
   /** The first status update of the directly configured OPA that shows both bundles settled. */
   let settled: OpaExchange;
   let discoveredStatus: OpaExchange;
+  let decisionUpload: OpaExchange | undefined;
 
   beforeAll(async () => {
     const binary = binaries.get(version)!;
@@ -243,7 +251,9 @@ describe.each(ERAS)('OPA $version: opa run --server', ({ version, check, agent }
           e.status === 200 &&
           body.bundles?.good?.active_revision === 'good-rev-1' &&
           body.bundles?.broken?.code !== undefined &&
-          body.metrics?.prometheus !== undefined
+          body.metrics?.prometheus !== undefined &&
+          // Updates a decision-log upload triggers may carry no `plugins` (seen on v1.22.3).
+          body.plugins !== undefined
         );
       }),
     );
@@ -383,6 +393,43 @@ describe.each(ERAS)('OPA $version: opa run --server', ({ version, check, agent }
     expect(plugins.map((p) => p.name)).toContain('discovery');
   });
 
+  it('uploads its decision logs: every decision id its API returned is in ClickHouse exactly once', async () => {
+    const ids: string[] = [];
+    for (let i = 0; i < 5; i++) {
+      const r = await fetch(`${direct.url}/v1/data/good/allow`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ input: { user: `user-${i}`, action: 'read' } }),
+      });
+      const answer = (await r.json()) as { decision_id?: string; result?: unknown };
+      expect(answer.result).toBe(true);
+      ids.push(answer.decision_id!);
+    }
+    expect(new Set(ids).size).toBe(5);
+    const upload = await eventually(`a decision-log upload of ${version} with its decisions`, () =>
+      recorder
+        .to(/^\/logs\/prod-eu$/)
+        .find((e) => e.status === 200 && ids.every((id) => e.body.includes(id))),
+    );
+    expect(upload).toMatchObject({ method: 'POST', contentEncoding: 'gzip' });
+    const list = ids.map((id) => `'${id}'`).join(',');
+    const rows = await harness.waitFor<{ decision_id: string; n: string; path: string; input_json: string }>(
+      `SELECT decision_id, count() AS n, any(path) AS path, any(input_json) AS input_json FROM decisions FINAL WHERE decision_id IN (${list}) GROUP BY decision_id ORDER BY decision_id`,
+      (r) => r.length === ids.length,
+    );
+    expect(rows.map((r) => r.decision_id)).toEqual([...ids].sort());
+    expect(rows.every((r) => Number(r.n) === 1 && r.path === 'good/allow')).toBe(true);
+    expect(JSON.parse(rows.find((r) => r.decision_id === ids[0])!.input_json)).toEqual({
+      user: 'user-0',
+      action: 'read',
+    });
+    const [raw] = await harness.query<{ n: string; partition: string }>(
+      `SELECT count() AS n, any(partition) AS partition FROM decisions WHERE decision_id IN (${list})`,
+    );
+    expect(raw).toEqual({ n: String(ids.length), partition: 'prod-eu' });
+    decisionUpload = upload;
+  });
+
   it('writes what it sent to the corpus of real bodies', async () => {
     const dir = `${CORPUS_DIR}${version}/`;
     mkdirSync(dir, { recursive: true });
@@ -398,6 +445,7 @@ describe.each(ERAS)('OPA $version: opa run --server', ({ version, check, agent }
     const checkSent = recorder.to(check).at(-1)!;
     writeFileSync(`${dir}status-prometheus.json`, settled.body);
     writeFileSync(`${dir}status.json`, discoveredStatus.body);
+    if (decisionUpload) writeFileSync(`${dir}decisions.json`, decisionUpload.body);
     writeFileSync(
       `${dir}version-check.json`,
       `${JSON.stringify(
@@ -421,6 +469,13 @@ describe.each(ERAS)('OPA $version: opa run --server', ({ version, check, agent }
         user_agent: settled.userAgent,
         content_type: settled.contentType,
         content_encoding: settled.contentEncoding,
+      },
+      decisions_upload: decisionUpload && {
+        bytes_gzipped: decisionUpload.wireBytes,
+        bytes: Buffer.byteLength(decisionUpload.body),
+        events: (JSON.parse(decisionUpload.body) as unknown[]).length,
+        user_agent: decisionUpload.userAgent,
+        content_type: decisionUpload.contentType,
       },
       status_without_prometheus: {
         bytes: Buffer.byteLength(discoveredStatus.body),

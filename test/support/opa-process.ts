@@ -54,6 +54,8 @@ export interface OpaLogLine {
 
 export interface RunningOpa {
   version: string;
+  /** Its REST API, e.g. `http://127.0.0.1:8181`. */
+  url: string;
   child: ChildProcess;
   /** Every JSON log line OPA wrote so far. */
   logs: OpaLogLine[];
@@ -109,6 +111,7 @@ export function startOpa(options: {
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   return {
     version: options.version,
+    url: `http://127.0.0.1:${options.port}`,
     child,
     logs,
     async waitForLog(match, timeoutMs = 60_000) {
