@@ -32,3 +32,17 @@ export const envList = (fallback: string[] = []) =>
 export const envPort = (fallback: number) => z.coerce.number().int().min(0).max(65535).default(fallback);
 
 export const envPositiveInt = (fallback: number) => z.coerce.number().int().positive().default(fallback);
+
+/** A regular expression (Unicode mode), refused with the engine's reason when it does not compile. */
+export const envRegex = () =>
+  z.string().transform((source, ctx) => {
+    try {
+      return new RegExp(source, 'u');
+    } catch (err) {
+      ctx.addIssue({
+        code: z.ZodIssueCode.custom,
+        message: `not a valid regular expression (${(err as Error).message})`,
+      });
+      return z.NEVER;
+    }
+  });

@@ -1,6 +1,6 @@
 export { Backoff, type RetryPolicy } from './backoff';
 export { type LoadConfigOptions, loadConfig } from './config';
-export { envBoolean, envList, envPort, envPositiveInt } from './env-types';
+export { envBoolean, envList, envPort, envPositiveInt, envRegex } from './env-types';
 export { ConfigError, type ConfigIssue } from './errors';
 export { envKafkaBrokers, envTopicPrefix, kafkaEnvShape } from './kafka-env';
 export { createLogger, type Logger, type LoggerOptions } from './logger';

@@ -15,23 +15,12 @@ import {
 import {
   envList,
   envPort,
+  envRegex,
   kafkaEnvShape,
   loadConfig,
   envPositiveInt as positiveInt,
 } from '@opa-fleet/runtime';
 import { z } from 'zod';
-
-const regex = z.string().transform((source, ctx) => {
-  try {
-    return new RegExp(source, 'u');
-  } catch (err) {
-    ctx.addIssue({
-      code: z.ZodIssueCode.custom,
-      message: `not a valid regular expression (${(err as Error).message})`,
-    });
-    return z.NEVER;
-  }
-});
 
 export const gatewayEnvSchema = z
   .object({
@@ -40,7 +29,7 @@ export const gatewayEnvSchema = z
     GATEWAY_ID: z.string().max(255).default(hostname()),
     ...kafkaEnvShape({ clientId: 'opa-gateway' }),
     STATUS_PARTITION_ALLOW: envList(),
-    STATUS_PARTITION_PATTERN: regex.optional(),
+    STATUS_PARTITION_PATTERN: envRegex().optional(),
     STATUS_PARTITION_MAX_TOPICS: z.coerce
       .number()
       .int()

@@ -1,11 +1,11 @@
 // Builds the status-loader without starting it (tests drive it): every status topic
 // (`<prefix>status` and `<prefix>status.<partition>`, new ones found while running) -> decode ->
-// flatten -> one insert per table per batch -> commit. The wiring is @opa-fleet/loader's.
+// samples to store (SAMPLE_* settings) -> flatten -> one insert per table per batch -> commit. The wiring is @opa-fleet/loader's.
 import { STATUS_TABLE_SPECS } from '@opa-fleet/clickhouse';
 import { createLoaderService, type LoaderService } from '@opa-fleet/loader';
 import type { Logger, Registry } from '@opa-fleet/runtime';
 import type { StatusLoaderConfig } from './config';
-import { statusRowsOf } from './status-rows';
+import { statusRowsWith } from './status-rows';
 
 export type StatusLoader = LoaderService;
 
@@ -19,6 +19,6 @@ export function buildStatusLoader(deps: {
     topics: (names) => names.statusTopicPattern,
     topicRefreshMs: deps.config.topicRefreshMs,
     tables: STATUS_TABLE_SPECS,
-    rowsOf: statusRowsOf,
+    rowsOf: statusRowsWith(deps.config.samples),
   });
 }

@@ -1,3 +1,9 @@
 export { buildStatusLoader, type StatusLoader } from './app';
 export { loadStatusLoaderConfig, type StatusLoaderConfig, statusLoaderEnvSchema } from './config';
-export { statusRowsOf } from './status-rows';
+export {
+  createSampleVolumeControl,
+  KEEP_EVERY_SAMPLE,
+  type SampleVolumeControl,
+  type SampleVolumeSettings,
+} from './sample-volume';
+export { statusRowsOf, statusRowsWith } from './status-rows';
