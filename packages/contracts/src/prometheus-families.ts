@@ -11,6 +11,7 @@ import {
   invalidType,
   isObject,
   type JsonObject,
+  longerThan,
   optionalCount,
   optionalString,
   requiredDouble,
@@ -55,6 +56,8 @@ export function normalizePrometheus(value: unknown, path: string, limits: Limits
       throw tooMany(path, 'metric families', limits.maxMetricFamilies);
     }
     const familyPath = childPath(path, key);
+    // The key is the family's name as OPA writes it: held to the name's rules even where `name` repeats it.
+    checkName(key, familyPath, limits);
     if (typeof entry === 'number') {
       families.push(plainNumberFamily(key, entry, familyPath, limits, budget));
     } else if (isObject(entry)) {
@@ -85,7 +88,7 @@ function plainNumberFamily(
 
 function checkName(name: string, path: string, limits: Limits): void {
   if (name.length === 0) throw new ContractError('INVALID_VALUE', 'metric name must not be empty', path);
-  if (name.length > limits.maxLabelLength) {
+  if (longerThan(name, limits.maxLabelLength)) {
     throw new ContractError(
       'LIMIT_EXCEEDED',
       `metric name longer than ${limits.maxLabelLength} characters`,

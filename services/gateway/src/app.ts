@@ -14,6 +14,7 @@ import {
   normalizeTelemetry,
   parseUserAgent,
   type ReleaseInfo,
+  resolveLimits,
   statusCodecWriting,
   telemetryCodec,
   type VersionCheck,
@@ -36,6 +37,7 @@ import Fastify, {
   type FastifyRequest,
   LogController,
 } from 'fastify';
+import { allowedMethodsOf } from './allowed-methods';
 import { createTokenCheck } from './auth';
 import type { GatewayConfig } from './config';
 import { GatewayError } from './errors';
@@ -65,10 +67,7 @@ export interface GatewayDeps {
 
 type Kind = 'telemetry' | 'status' | 'version_check';
 
-const REPORT_PATHS = ['/v1/version', '/status', '/status/', '/status/:partition', '/status/*'];
 const RELEASE_PATHS = ['/repos/:owner/:repo/releases/latest', '/repos/:owner/:repo/releases'];
-/** Every method Node's HTTP parser accepts that a route here does not answer gets 405, not 404. */
-const OTHER_METHODS = ['DELETE', 'OPTIONS', 'PATCH', 'PUT', 'TRACE'];
 /** A release check may be stored, but must be revalidated each time: every check reaches a gateway. */
 const RELEASE_CACHE_CONTROL = 'no-cache';
 
@@ -106,19 +105,24 @@ export function buildApp(deps: GatewayDeps): FastifyInstance {
     forceCloseConnections: 'idle',
     frameworkErrors: (err, request, reply) => sendError(err, request, reply),
   });
-  // Fastify routes only the common methods unless told of others; TRACE must reach a route to get 405.
-  app.addHttpMethod('TRACE');
-
   registerRequestBody(app, { limitBytes: config.bodyLimitBytes });
   app.setErrorHandler((err, request, reply) => sendError(err, request, reply));
+  // No route for this method on a KNOWN path: 405 with Allow, whatever the method (TRACE, QUERY, ...).
+  // Decided on request, before Fastify looks at the body (a QUERY without Content-Type would be a 400).
+  app.addHook('onRequest', (request, reply, done) => {
+    const allow = request.is404 ? allowedMethodsOf(pathOf(request)) : null;
+    if (allow === null) {
+      done();
+      return;
+    }
+    reply.header('allow', allow);
+    done(new GatewayError('METHOD_NOT_ALLOWED', `${request.method} is not allowed here; use ${allow}`));
+  });
   app.setNotFoundHandler((request, reply) => {
+    const path = pathOf(request);
     // Under /repos/ the gateway stands in for GitHub's API: answer its clients in its words.
-    if (pathOf(request).startsWith('/repos/')) return githubNotFound(request, reply);
-    return sendError(
-      new GatewayError('NOT_FOUND', `no route for ${request.method} ${pathOf(request)}`),
-      request,
-      reply,
-    );
+    if (path.startsWith('/repos/')) return githubNotFound(request, reply);
+    return sendError(new GatewayError('NOT_FOUND', `no route for ${request.method} ${path}`), request, reply);
   });
   // Callback-style hooks: no promise per request on the hot path.
   app.addHook('onResponse', (request, reply, done) => {
@@ -150,7 +154,6 @@ export function buildApp(deps: GatewayDeps): FastifyInstance {
         'report rejected',
       );
     metrics.rejected.inc({ route: routeOf(request), reason: http.body.code });
-    if (http.body.code === 'METHOD_NOT_ALLOWED') reply.header('allow', allowedMethods(request));
     return reply.code(http.statusCode).headers(http.headers).send(http.body);
   }
 
@@ -297,10 +300,6 @@ export function buildApp(deps: GatewayDeps): FastifyInstance {
       status.post('/status/*', postStatus);
     });
     for (const url of RELEASE_PATHS) reports.get(url, getReleases);
-    for (const url of REPORT_PATHS)
-      reports.route({ method: ['GET', ...OTHER_METHODS], url, handler: methodNotAllowed });
-    for (const url of RELEASE_PATHS)
-      reports.route({ method: ['POST', ...OTHER_METHODS], url, handler: methodNotAllowed });
   });
 
   // ---- operations ----------------------------------------------------------------------------------------
@@ -321,21 +320,13 @@ export function buildApp(deps: GatewayDeps): FastifyInstance {
     const text = await deps.registry.metrics();
     return reply.header('content-type', deps.registry.contentType).send(text);
   });
-  app.get('/openapi.json', async () => openApiDocument);
+  // Built once, from the configuration and limits this gateway enforces.
+  const apiDocument = JSON.stringify(openApiDocument(config, resolveLimits(limits)));
+  app.get('/openapi.json', (_request, reply) => {
+    reply.type('application/json; charset=utf-8').send(apiDocument);
+  });
 
   return app;
-}
-
-async function methodNotAllowed(request: FastifyRequest): Promise<never> {
-  throw new GatewayError(
-    'METHOD_NOT_ALLOWED',
-    `${request.method} is not allowed here; use ${allowedMethods(request)}`,
-  );
-}
-
-/** The methods a path answers: the release endpoints are read (GET, HEAD), the report endpoints written. */
-function allowedMethods(request: FastifyRequest): string {
-  return routeOf(request).startsWith('/repos/') ? 'GET, HEAD' : 'POST';
 }
 
 /** `page` of the release list (GitHub's query parameter, from 1); `per_page` is accepted as GitHub does. */

@@ -434,7 +434,18 @@ describe('operations', () => {
     expect(metrics.body).toMatch(/gateway_produced_bytes_total\{kind="status",service="gateway"\} \d+/);
 
     const openapi = (await t.app.inject({ method: 'GET', url: '/openapi.json' })).json();
-    expect(Object.keys(openapi.paths)).toEqual(['/v1/version', '/status', '/status/', '/status/{partition}']);
+    expect(Object.keys(openapi.paths)).toEqual([
+      '/v1/version',
+      '/status',
+      '/status/',
+      '/status/{partition}',
+      '/repos/{owner}/{repo}/releases/latest',
+      '/repos/{owner}/{repo}/releases',
+      '/healthz',
+      '/readyz',
+      '/metrics',
+      '/openapi.json',
+    ]);
   });
 
   it('is not ready until the releases view has loaded', async () => {
