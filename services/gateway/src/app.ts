@@ -107,23 +107,13 @@ export function buildApp(deps: GatewayDeps): FastifyInstance {
   });
   registerRequestBody(app, { limitBytes: config.bodyLimitBytes });
   app.setErrorHandler((err, request, reply) => sendError(err, request, reply));
-  // No route for this method on a KNOWN path: 405 with Allow, whatever the method (TRACE, QUERY, ...).
-  // Decided on request, before Fastify looks at the body (a QUERY without Content-Type would be a 400).
+  // No route for this method and path: answered on request, before Fastify looks at the body (a QUERY
+  // without Content-Type would otherwise be a 400). The not-found handler is the same answer, in reserve.
   app.addHook('onRequest', (request, reply, done) => {
-    const allow = request.is404 ? allowedMethodsOf(pathOf(request)) : null;
-    if (allow === null) {
-      done();
-      return;
-    }
-    reply.header('allow', allow);
-    done(new GatewayError('METHOD_NOT_ALLOWED', `${request.method} is not allowed here; use ${allow}`));
+    if (request.is404) answerUnrouted(request, reply);
+    else done();
   });
-  app.setNotFoundHandler((request, reply) => {
-    const path = pathOf(request);
-    // Under /repos/ the gateway stands in for GitHub's API: answer its clients in its words.
-    if (path.startsWith('/repos/')) return githubNotFound(request, reply);
-    return sendError(new GatewayError('NOT_FOUND', `no route for ${request.method} ${path}`), request, reply);
-  });
+  app.setNotFoundHandler((request, reply) => answerUnrouted(request, reply));
   // Callback-style hooks: no promise per request on the hot path.
   app.addHook('onResponse', (request, reply, done) => {
     const route = routeOf(request);
@@ -155,6 +145,20 @@ export function buildApp(deps: GatewayDeps): FastifyInstance {
       );
     metrics.rejected.inc({ route: routeOf(request), reason: http.body.code });
     return reply.code(http.statusCode).headers(http.headers).send(http.body);
+  }
+
+  /** 405 with Allow on a KNOWN path, whatever the method (TRACE, QUERY, ...); else 404. */
+  function answerUnrouted(request: FastifyRequest, reply: FastifyReply): FastifyReply {
+    const path = pathOf(request);
+    const allow = allowedMethodsOf(path);
+    if (allow !== null) {
+      reply.header('allow', allow);
+      const message = `${request.method} is not allowed here; use ${allow}`;
+      return sendError(new GatewayError('METHOD_NOT_ALLOWED', message), request, reply);
+    }
+    // Under /repos/ the gateway stands in for GitHub's API: answer its clients in its words.
+    if (path.startsWith('/repos/')) return githubNotFound(request, reply);
+    return sendError(new GatewayError('NOT_FOUND', `no route for ${request.method} ${path}`), request, reply);
   }
 
   function githubNotFound(request: FastifyRequest, reply: FastifyReply): FastifyReply {

@@ -324,7 +324,7 @@ function bodySchemas(limits: Limits): Record<string, Schema> {
           },
         },
       },
-      ...spelled('timestamp_ms', 'timestampMs', count(VALUE_RANGES.maxCount)),
+      allOf: [spelled('timestamp_ms', 'timestampMs', count(VALUE_RANGES.maxCount))],
     },
     SimpleValue: { type: 'object', properties: { value: double } },
     SummaryValue: {

@@ -271,6 +271,36 @@ describe('bad input table', () => {
     });
   });
 
+  it.each([
+    ['QUERY', '/v1/version', 'POST'],
+    ['TRACE', '/status', 'POST'],
+    ['OPTIONS', '/status/', 'POST'],
+    ['DELETE', '/status/a/b', 'POST'],
+    ['HEAD', '/status/prod', 'POST'],
+    ['PROPFIND', '/healthz', 'GET, HEAD'],
+    ['QUERY', '/openapi.json', 'GET, HEAD'],
+    ['PATCH', '/repos/someone/else/releases', 'GET, HEAD'],
+  ])('any method a known path does not answer: %s %s gets 405 with Allow: %s', async (method, url, allow) => {
+    const t = await buildTestApp();
+    // No Content-Type on purpose: a QUERY without one must still get 405, not a body-parsing 400.
+    const r = await t.app.inject({ method: method as 'GET', url });
+    expect(r.statusCode).toBe(405);
+    expect(r.headers.allow).toBe(allow);
+    if (method !== 'HEAD') expect(r.json()).toMatchObject({ code: 'METHOD_NOT_ALLOWED' });
+  });
+
+  it('unknown paths stay 404, whatever the method', async () => {
+    const t = await buildTestApp();
+    for (const method of ['GET', 'QUERY', 'TRACE'] as const) {
+      const r = await t.app.inject({ method: method as 'GET', url: '/v1/versions' });
+      expect(r.statusCode, method).toBe(404);
+      expect(r.headers.allow).toBeUndefined();
+    }
+    const github = await t.app.inject({ method: 'QUERY' as 'GET', url: '/repos/a/b/releases/tags/v1' });
+    expect(github.statusCode).toBe(404);
+    expect(github.json()).toMatchObject({ message: 'Not Found' });
+  });
+
   it('odd partition name, empty (/status//): 400 INVALID_PARTITION', async () => {
     const t = await buildTestApp();
     await expectRejected(t, () => post(t, '/status//', STATUS), 400, { code: 'INVALID_PARTITION' });
