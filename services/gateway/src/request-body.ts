@@ -13,9 +13,11 @@ export interface RequestBodyOptions {
   limitBytes: number;
 }
 
-const PROTO_KEY = Buffer.from('__proto__');
-/** `\u`: a key may spell `__proto__` with escapes. */
-const ESCAPE = Buffer.from('\\u');
+/**
+ * Text that could spell a `__proto__` key: the word itself, or an escape of one of its letters (`_`,
+ * `p`, `r`, `o`, `t`). OPA escapes `<`, `>` and `&` as `\u003c`...; those alone do not start the walk.
+ */
+const PROTO_SPELLING = /__proto__|\\u00(?:5[fF]|6[fF]|7[024])/;
 
 export function registerRequestBody(app: FastifyInstance, { limitBytes }: RequestBodyOptions): void {
   app.removeAllContentTypeParsers();
@@ -53,13 +55,14 @@ export function registerRequestBody(app: FastifyInstance, { limitBytes }: Reques
  */
 export function parseJson(body: Buffer): unknown {
   if (body.length === 0) throw new GatewayError('EMPTY_BODY', 'body is empty; a JSON object is expected');
+  const text = body.toString('utf8');
   let value: unknown;
   try {
-    value = JSON.parse(body.toString('utf8'));
+    value = JSON.parse(text);
   } catch (err) {
     throw new GatewayError('MALFORMED_JSON', `body is not valid JSON: ${(err as Error).message}`);
   }
-  if ((body.includes(PROTO_KEY) || body.includes(ESCAPE)) && hasProtoKey(value))
+  if (PROTO_SPELLING.test(text) && hasProtoKey(value))
     throw new GatewayError('MALFORMED_JSON', 'the key "__proto__" is not allowed');
   return value;
 }

@@ -370,6 +370,18 @@ describe('bad input table', () => {
       },
     );
   });
+
+  it('__proto__ keys spelled with escapes or nested deep: 400 MALFORMED_JSON; as a string value: accepted', async () => {
+    const t = await buildTestApp();
+    for (const body of [
+      '{"id":"x","version":"v1","\\u005f_proto__":1}',
+      '{"id":"x","version":"v1","extra":[{"a":{"__pr\\u006Fto__":{}}}]}',
+    ]) {
+      await expectRejected(t, () => post(t, '/v1/version', body), 400, { code: 'MALFORMED_JSON' });
+    }
+    const value = await post(t, '/v1/version', '{"id":"__proto__","version":"v1","note":"\\u003c__proto__"}');
+    expect(value.statusCode).toBe(200);
+  });
 });
 
 describe('auth on /status', () => {
