@@ -5,6 +5,9 @@
 // bodies) against it. A real gateway against the real Kafka, with the release-advisor publishing a
 // release, so the release endpoints answer 200 rather than 503.
 import { execFile, spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -109,13 +112,18 @@ async function schemathesisRun(executable: string, url: string, maxExamples: num
   ];
   let output: string;
   let code = 0;
+  // A fresh working directory: schemathesis keeps a crash cache in ./.schemathesis, and a run must
+  // neither write into the repository nor replay an earlier run's findings.
+  const cwd = mkdtempSync(join(tmpdir(), 'schemathesis-'));
   try {
-    const result = await run(executable, args, { cwd: REPO_ROOT, timeout: 150_000, maxBuffer: 64 << 20 });
+    const result = await run(executable, args, { cwd, timeout: 150_000, maxBuffer: 64 << 20 });
     output = result.stdout + result.stderr;
   } catch (err) {
     const failed = err as { code?: number; stdout?: string; stderr?: string };
     code = typeof failed.code === 'number' ? failed.code : -1;
     output = `${failed.stdout ?? ''}${failed.stderr ?? ''}`;
+  } finally {
+    rmSync(cwd, { recursive: true, force: true });
   }
   const generated = /Test cases:\s*\n\s*(\d+) generated/.exec(output)?.[1];
   // Failures and errors each get a section in the summary; warnings do not fail the run.
