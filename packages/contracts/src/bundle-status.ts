@@ -9,6 +9,7 @@ import {
   isObject,
   JsonLeftovers,
   jsonText,
+  longerThan,
   optionalCount,
   optionalIntIn,
   optionalString,
@@ -16,10 +17,8 @@ import {
   requireObject,
   tooMany,
 } from './json-value';
-import type { Limits } from './limits';
+import { type Limits, VALUE_RANGES } from './limits';
 import type { BundleError, BundleErrorLocation, BundleStatus } from './types';
-
-const INT32_MAX = 2_147_483_647;
 
 /** `fallbackName` (the map key, or `bundle`/`discovery`) names the bundle when the object has no `name`. */
 export function normalizeBundle(
@@ -78,7 +77,7 @@ export function normalizeBundle(
         message = optionalString(v, path, key, maxText);
         break;
       case 'http_code':
-        httpCode = optionalIntIn(v, path, key, 0, 999);
+        httpCode = optionalIntIn(v, path, key, 0, VALUE_RANGES.maxHttpCode);
         break;
       case 'errors':
         errors = normalizeErrors(v, childPath(path, key), limits);
@@ -90,7 +89,7 @@ export function normalizeBundle(
         extra.add(key, v, path);
     }
   }
-  if (name.length > limits.maxLabelLength) throw tooLongName(path, limits);
+  if (longerThan(name, limits.maxLabelLength)) throw tooLongName(path, limits);
   return {
     name,
     active_revision: activeRevision,
@@ -140,8 +139,8 @@ function normalizeLocation(value: unknown, path: string, limits: Limits): Bundle
   const location = requireObject(value, path);
   return {
     file: optionalString(location.file, path, 'file', limits.maxStringLength),
-    row: optionalIntIn(location.row, path, 'row', 0, INT32_MAX),
-    col: optionalIntIn(location.col, path, 'col', 0, INT32_MAX),
+    row: optionalIntIn(location.row, path, 'row', 0, VALUE_RANGES.maxPosition),
+    col: optionalIntIn(location.col, path, 'col', 0, VALUE_RANGES.maxPosition),
   };
 }
 
@@ -170,7 +169,7 @@ function normalizeBundleMetrics(
   for (const key in value) {
     const v = value[key];
     if (++count > limits.maxBundleMetrics) throw tooMany(path, 'metrics', limits.maxBundleMetrics);
-    if (key.length > limits.maxLabelLength) {
+    if (longerThan(key, limits.maxLabelLength)) {
       throw new ContractError(
         'LIMIT_EXCEEDED',
         `metric name longer than ${limits.maxLabelLength} characters`,

@@ -10,7 +10,8 @@ export {
   versionCheckCodec,
 } from './codecs';
 export { ContractError, type ContractErrorCode } from './contract-error';
-export { DEFAULT_LIMITS, type Limits } from './limits';
+export { DOUBLE_TEXT_PATTERN } from './json-value';
+export { DEFAULT_LIMITS, type Limits, resolveLimits, VALUE_RANGES } from './limits';
 export type { NormalizeContext } from './normalize-context';
 export {
   type DecisionChunk,
@@ -32,5 +33,6 @@ export {
 export { loadSchemaVersions, SCHEMAS_DIR, type SchemaVersion } from './schema-catalog';
 export { type CompatibilityProblem, checkSchemaCompatibility } from './schema-compatibility';
 export { canonicalUserAgent, knownHelpTexts, statusWireMapping } from './status-wire';
+export { TIMESTAMP_PATTERN } from './timestamp';
 export * from './types';
 export { parseUserAgent } from './user-agent';

@@ -3,6 +3,7 @@
 
 import { ContractError } from './contract-error';
 import { childPath } from './json-path';
+import { VALUE_RANGES } from './limits';
 import { parseTimestamp } from './timestamp';
 
 export type JsonObject = Record<string, unknown>;
@@ -27,6 +28,18 @@ export function requireObject(value: unknown, path: string): JsonObject {
   return value;
 }
 
+/**
+ * More than `max` characters? Characters are Unicode code points, as JSON Schema's maxLength counts them
+ * (the gateway's API document states these limits), not UTF-16 units; counted only when it can matter.
+ */
+export function longerThan(text: string, max: number): boolean {
+  if (text.length <= max) return false;
+  if (text.length > 2 * max) return true;
+  let count = 0;
+  for (const _ of text) if (++count > max) return true;
+  return false;
+}
+
 /** A string of at most `maxLength` characters, or null when absent (undefined or null). */
 export function optionalString(
   value: unknown,
@@ -36,7 +49,7 @@ export function optionalString(
 ): string | null {
   if (value === undefined || value === null) return null;
   if (typeof value !== 'string') throw invalidType(childPath(parent, key), 'a string', value);
-  if (value.length > maxLength) throw tooLong(childPath(parent, key), maxLength);
+  if (longerThan(value, maxLength)) throw tooLong(childPath(parent, key), maxLength);
   return value;
 }
 
@@ -61,8 +74,7 @@ export function tooMany(path: string, what: string, max: number): ContractError 
 
 const DIGITS = /^\d+$/;
 
-/** Largest integer avsc writes as an Avro long (it keeps 2^53 - 1 itself out of range). */
-const MAX_LONG = 2 ** 53 - 2;
+const MAX_LONG = VALUE_RANGES.maxCount;
 
 /**
  * A non-negative integer sent as a JSON number or a decimal string (OPA sends heap_usage_bytes and
@@ -103,7 +115,16 @@ export function optionalIntIn(
   return n;
 }
 
-/** A double: a JSON number or, as protobuf-JSON writes them, a numeric string, `NaN`, `Infinity`, `-Infinity`. */
+/**
+ * A double written in a string, as protobuf-JSON writes them: a plain decimal (`1.5`, `-2e-7`), `NaN`, an
+ * infinity (`Infinity`, `-Infinity`, and Prometheus' `+Inf`, `-Inf`). Nothing looser (no hex, no blanks):
+ * the gateway's API document states this very pattern.
+ */
+export const DOUBLE_TEXT_PATTERN =
+  '^(?:NaN|[+-]?Infinity|[+-]Inf|-?[0-9]+(?:\\.[0-9]+)?(?:[eE][+-]?[0-9]+)?)$';
+const DOUBLE_TEXT = new RegExp(DOUBLE_TEXT_PATTERN);
+
+/** A double: a JSON number or, in a string, what DOUBLE_TEXT_PATTERN allows. */
 export function requiredDouble(value: unknown, parent: string, key: string, fallback: number | null): number {
   if (typeof value === 'number') return value;
   if (value === undefined || value === null) {
@@ -111,11 +132,12 @@ export function requiredDouble(value: unknown, parent: string, key: string, fall
     throw new ContractError('MISSING_FIELD', 'is required', childPath(parent, key));
   }
   if (typeof value === 'string') {
-    if (value === 'NaN') return Number.NaN;
-    if (value === 'Infinity' || value === '+Inf') return Number.POSITIVE_INFINITY;
-    if (value === '-Infinity' || value === '-Inf') return Number.NEGATIVE_INFINITY;
-    const n = value.trim() === '' ? Number.NaN : Number(value);
-    if (!Number.isNaN(n)) return n;
+    if (DOUBLE_TEXT.test(value)) {
+      if (value === 'NaN') return Number.NaN;
+      if (value === '+Inf') return Number.POSITIVE_INFINITY;
+      if (value === '-Inf') return Number.NEGATIVE_INFINITY;
+      return Number(value);
+    }
     throw new ContractError(
       'INVALID_VALUE',
       `${JSON.stringify(value)} is not a number`,

@@ -51,6 +51,19 @@ export const DEFAULT_LIMITS: Readonly<Limits> = Object.freeze({
   maxDecisionJsonLength: 1_048_576,
 });
 
+/**
+ * Fixed ranges of typed values (not configurable: they follow from the Avro types and OPA's fields).
+ * Exported so the gateway's API document states the same numbers the normalizers apply.
+ */
+export const VALUE_RANGES = Object.freeze({
+  /** Largest count (heap_usage_bytes, sizes, sample counts): avsc keeps 2^53 - 1 itself out of an Avro long. */
+  maxCount: 2 ** 53 - 2,
+  /** `http_code` of a bundle or the decision-log plugin. */
+  maxHttpCode: 999,
+  /** `row` and `col` of a bundle error location (Avro int). */
+  maxPosition: 2_147_483_647,
+});
+
 /** DEFAULT_LIMITS with `overrides` applied. */
 export function resolveLimits(overrides?: Partial<Limits>): Limits {
   return overrides ? { ...DEFAULT_LIMITS, ...overrides } : DEFAULT_LIMITS;

@@ -11,13 +11,14 @@ import {
   checkMapKey,
   invalidType,
   JsonLeftovers,
+  longerThan,
   optionalIntIn,
   optionalString,
   requiredString,
   requireObject,
   tooMany,
 } from './json-value';
-import { type Limits, resolveLimits } from './limits';
+import { type Limits, resolveLimits, VALUE_RANGES } from './limits';
 import type { NormalizeContext } from './normalize-context';
 import { normalizePrometheus } from './prometheus-families';
 import type {
@@ -116,7 +117,7 @@ function normalizeLabels(value: unknown, limits: Limits): StatusLabels {
     const v = labels[key];
     if (v === undefined) continue;
     if (++count > limits.maxLabels) throw tooMany(path, 'labels', limits.maxLabels);
-    if (key.length > limits.maxLabelLength) {
+    if (longerThan(key, limits.maxLabelLength)) {
       throw new ContractError(
         'LIMIT_EXCEEDED',
         `label name longer than ${limits.maxLabelLength} characters`,
@@ -126,7 +127,7 @@ function normalizeLabels(value: unknown, limits: Limits): StatusLabels {
     if (key === 'id' || key === 'version') continue;
     checkMapKey(key, path);
     if (typeof v !== 'string') throw invalidType(childPath(path, key), 'a string', v);
-    if (v.length > limits.maxLabelLength) {
+    if (longerThan(v, limits.maxLabelLength)) {
       throw new ContractError(
         'LIMIT_EXCEEDED',
         `longer than ${limits.maxLabelLength} characters`,
@@ -151,6 +152,14 @@ function normalizeBundles(value: unknown, limits: Limits): BundleStatus[] {
     const v = byName[key];
     if (v === undefined) continue;
     if (bundles.length === limits.maxBundles) throw tooMany(path, 'bundles', limits.maxBundles);
+    // The key is the bundle's name as OPA writes it: held to the name's limit even where `name` repeats it.
+    if (longerThan(key, limits.maxLabelLength)) {
+      throw new ContractError(
+        'LIMIT_EXCEEDED',
+        `bundle name longer than ${limits.maxLabelLength} characters`,
+        childPath(path, key),
+      );
+    }
     bundles.push(normalizeBundle(v, key, childPath(path, key), limits));
   }
   return bundles;
@@ -174,7 +183,7 @@ function normalizeDecisionLogs(value: unknown, limits: Limits): DecisionLogsStat
         message = optionalString(v, path, key, limits.maxStringLength);
         break;
       case 'http_code':
-        httpCode = optionalIntIn(v, path, key, 0, 999);
+        httpCode = optionalIntIn(v, path, key, 0, VALUE_RANGES.maxHttpCode);
         break;
       default:
         extra.add(key, v, path);
@@ -193,7 +202,7 @@ function normalizePlugins(value: unknown, limits: Limits): PluginStatus[] {
     if (v === undefined) continue;
     if (plugins.length === limits.maxPlugins) throw tooMany(path, 'plugins', limits.maxPlugins);
     const pluginPath = childPath(path, name);
-    if (name.length > limits.maxLabelLength) {
+    if (longerThan(name, limits.maxLabelLength)) {
       throw new ContractError(
         'LIMIT_EXCEEDED',
         `plugin name longer than ${limits.maxLabelLength} characters`,

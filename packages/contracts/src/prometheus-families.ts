@@ -11,6 +11,7 @@ import {
   invalidType,
   isObject,
   type JsonObject,
+  longerThan,
   optionalCount,
   optionalString,
   requiredDouble,
@@ -55,6 +56,8 @@ export function normalizePrometheus(value: unknown, path: string, limits: Limits
       throw tooMany(path, 'metric families', limits.maxMetricFamilies);
     }
     const familyPath = childPath(path, key);
+    // The key is the family's name as OPA writes it: held to the name's rules even where `name` repeats it.
+    checkName(key, familyPath, limits);
     if (typeof entry === 'number') {
       families.push(plainNumberFamily(key, entry, familyPath, limits, budget));
     } else if (isObject(entry)) {
@@ -85,7 +88,7 @@ function plainNumberFamily(
 
 function checkName(name: string, path: string, limits: Limits): void {
   if (name.length === 0) throw new ContractError('INVALID_VALUE', 'metric name must not be empty', path);
-  if (name.length > limits.maxLabelLength) {
+  if (longerThan(name, limits.maxLabelLength)) {
     throw new ContractError(
       'LIMIT_EXCEEDED',
       `metric name longer than ${limits.maxLabelLength} characters`,
@@ -165,7 +168,7 @@ function normalizeMetric(
   budget: SampleBudget,
 ): Metric {
   const labels = normalizeLabels(metric.label, path, limits);
-  const timestampKey = spelled(metric, 'timestamp_ms', 'timestampMs');
+  const timestampKey = spelled(metric, 'timestamp_ms', 'timestampMs', path);
   const timestamp = optionalCount(metric[timestampKey], path, timestampKey);
   let value: number | null = null;
   let summary: SummaryValue | null = null;
@@ -269,8 +272,8 @@ function normalizeHistogram(histogram: JsonObject, path: string): HistogramValue
     for (let i = 0; i < rawBuckets.length; i++) {
       const itemPath = indexPath(listPath, i);
       const b = requireObject(rawBuckets[i], itemPath);
-      const boundKey = spelled(b, 'upper_bound', 'upperBound');
-      const countKey = spelled(b, 'cumulative_count', 'cumulativeCount');
+      const boundKey = spelled(b, 'upper_bound', 'upperBound', itemPath);
+      const countKey = spelled(b, 'cumulative_count', 'cumulativeCount', itemPath);
       buckets.push({
         upper_bound: requiredDouble(b[boundKey], itemPath, boundKey, 0),
         cumulative_count: optionalCount(b[countKey], itemPath, countKey) ?? 0,
@@ -285,16 +288,25 @@ function normalizeHistogram(histogram: JsonObject, path: string): HistogramValue
 }
 
 function sampleCount(holder: JsonObject, path: string): number {
-  const key = spelled(holder, 'sample_count', 'sampleCount');
+  const key = spelled(holder, 'sample_count', 'sampleCount', path);
   return optionalCount(holder[key], path, key) ?? 0;
 }
 
 function sampleSum(holder: JsonObject, path: string): number {
-  const key = spelled(holder, 'sample_sum', 'sampleSum');
+  const key = spelled(holder, 'sample_sum', 'sampleSum', path);
   return requiredDouble(holder[key], path, key, 0);
 }
 
-/** Which spelling of a field the object uses: Go-JSON snake_case or protobuf-JSON camelCase. */
-function spelled(holder: JsonObject, snake: string, camel: string): string {
-  return holder[snake] === undefined && holder[camel] !== undefined ? camel : snake;
+/**
+ * Which spelling of a field the object uses: Go-JSON snake_case or protobuf-JSON camelCase. Both at once
+ * is refused: no OPA writes that, and which one counts would be a guess.
+ */
+function spelled(holder: JsonObject, snake: string, camel: string, path: string): string {
+  if (holder[camel] === undefined) return snake;
+  if (holder[snake] === undefined) return camel;
+  throw new ContractError(
+    'INVALID_VALUE',
+    `both ${snake} and ${camel} are set; send one`,
+    childPath(path, camel),
+  );
 }

@@ -15,8 +15,24 @@ function daysFromCivil(year: number, month: number, day: number): number {
 
 const DAYS_IN_MONTH = [0, 31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
 
-// Go's zero time, 0001-01-01T00:00:00Z, in epoch seconds.
-const GO_ZERO_SECONDS = daysFromCivil(1, 1, 1) * 86_400;
+/** Years a timestamp may name (its own offset applied or not): all within safe epoch micros. */
+const MIN_YEAR = 1700;
+const MAX_YEAR = 2250;
+
+const YEAR = '(?:1[7-9][0-9]{2}|2[01][0-9]{2}|22[0-4][0-9]|2250)';
+const LEAP_YEAR = '(?:(?:1[7-9]|2[01])(?:0[48]|[2468][048]|[13579][26])|2000|22(?:0[48]|[24][048]|[13][26]))';
+const MONTH_DAY =
+  '(?:(?:0[13578]|1[02])-(?:0[1-9]|[12][0-9]|3[01])|(?:0[469]|11)-(?:0[1-9]|[12][0-9]|30)|02-(?:0[1-9]|1[0-9]|2[0-8]))';
+const TIME =
+  '[Tt ](?:[01][0-9]|2[0-3]):[0-5][0-9]:(?:[0-5][0-9]|60)(?:\\.[0-9]{1,9})?(?:[Zz]|[+-](?:[01][0-9]|2[0-3]):[0-5][0-9])';
+const GO_ZERO = '0001-01-01[Tt ]00:00:00(?:\\.(?:0{1,6}|0{6}[0-9]{1,3}))?(?:[Zz]|[+-]00:00)';
+
+/**
+ * Exactly the texts parseTimestamp accepts, as a regular expression (for the gateway's API document):
+ * RFC 3339 (also with a space or lower-case letters, as Go's parser allows) in years 1700..2250, real
+ * calendar days, leap seconds, 1..9 fraction digits; or Go's zero time.
+ */
+export const TIMESTAMP_PATTERN = `^(?:(?:${YEAR}-${MONTH_DAY}|${LEAP_YEAR}-02-29)${TIME}|${GO_ZERO})$`;
 
 const ZERO = 48;
 
@@ -35,8 +51,8 @@ export type TimestampResult = number | null | 'invalid' | 'out_of_range';
 
 /**
  * Epoch micros of an RFC 3339 timestamp (`2026-11-23T10:15:02.123456789Z`, `...+02:00`); null for Go's
- * zero time; 'invalid' when it is not RFC 3339; 'out_of_range' when the micros would not be a safe integer
- * (roughly before 1685 or after 2255).
+ * zero time; 'invalid' when it is not RFC 3339; 'out_of_range' outside the years 1700..2250 (the micros
+ * stay a safe integer up to about 1685 and 2255).
  */
 export function parseTimestamp(text: string): TimestampResult {
   // A report repeats timestamps (last_request = last_successful_request, zero times): remember the last one.
@@ -122,9 +138,10 @@ function parse(text: string): TimestampResult {
     return 'invalid';
   }
   if (pos !== length) return 'invalid';
-  const seconds =
-    daysFromCivil(year, month, day) * 86_400 + hour * 3600 + minute * 60 + second - offsetSeconds;
-  if (seconds === GO_ZERO_SECONDS && micros === 0) return null;
-  const result = seconds * 1_000_000 + micros;
-  return Number.isSafeInteger(result) ? result : 'out_of_range';
+  const seconds = daysFromCivil(year, month, day) * 86_400 + hour * 3600 + minute * 60 + second;
+  // Go's zero time as Go writes it (UTC, no fraction beyond microseconds), not any instant equal to it.
+  if (year === 1 && month === 1 && day === 1 && hour + minute + second + micros === 0 && offsetSeconds === 0)
+    return null;
+  if (year < MIN_YEAR || year > MAX_YEAR) return 'out_of_range';
+  return (seconds - offsetSeconds) * 1_000_000 + micros;
 }

@@ -176,6 +176,24 @@ describe('limits', () => {
     expect(DEFAULT_LIMITS.maxLabels).toBe(64);
   });
 
+  it('counts characters as Unicode code points, as JSON Schema does (an emoji is one)', () => {
+    const id = '😀'.repeat(256);
+    expect(normalize({ labels: { id, version: 'v' } }).labels.id).toBe(id);
+    expect(contractErrorOf(() => normalize({ labels: { id: `${id}x`, version: 'v' } }))).toEqual({
+      code: 'LIMIT_EXCEEDED',
+      path: '$.labels.id',
+    });
+  });
+
+  it('holds a bundle key to the name limit even where `name` is sent', () => {
+    expect(
+      contractErrorOf(() => normalize({ labels, bundles: { ['b'.repeat(257)]: { name: 'b' } } })),
+    ).toEqual({
+      code: 'LIMIT_EXCEEDED',
+      path: `$.bundles.${'b'.repeat(257)}`,
+    });
+  });
+
   it.each([
     ['maxLabels', { labels: { ...labels, ...many(63, () => 'v') } }, '$.labels'],
     ['maxLabelLength', { labels: { ...labels, region: 'x'.repeat(257) } }, '$.labels.region'],

@@ -243,6 +243,41 @@ describe('metrics.prometheus spellings', () => {
     });
   });
 
+  it('refuses a field sent in both spellings (which one counts would be a guess)', () => {
+    expect(
+      errorOf([{ name: 'h', type: 4, metric: [{ histogram: { sample_sum: 1, sampleSum: 2 } }] }]),
+    ).toEqual({
+      code: 'INVALID_VALUE',
+      path: '$.metrics.prometheus[0].metric[0].histogram.sampleSum',
+    });
+    expect(
+      errorOf([{ name: 'g', type: 1, metric: [{ gauge: {}, timestamp_ms: null, timestampMs: '5' }] }]),
+    ).toEqual({
+      code: 'INVALID_VALUE',
+      path: '$.metrics.prometheus[0].metric[0].timestampMs',
+    });
+  });
+
+  it('reads doubles in strings only as protobuf-JSON writes them', () => {
+    const gauge = (value: string) => [{ name: 'g', type: 1, metric: [{ gauge: { value } }] }];
+    expect(families(gauge('-2.5e-7'))[0]!.metrics[0]!.value).toBe(-2.5e-7);
+    expect(families(gauge('+Inf'))[0]!.metrics[0]!.value).toBe(Number.POSITIVE_INFINITY);
+    for (const loose of ['0x10', ' 1', '.5', '1.', '+1', 'Inf', '']) {
+      expect(errorOf(gauge(loose)), loose).toEqual({
+        code: 'INVALID_VALUE',
+        path: '$.metrics.prometheus[0].metric[0].gauge.value',
+      });
+    }
+  });
+
+  it('holds the keys of the object spelling to the name rules, even where `name` is sent', () => {
+    expect(errorOf({ '': { name: 'x', type: 1, metric: [] } })).toEqual({
+      code: 'INVALID_VALUE',
+      path: '$.metrics.prometheus[""]',
+    });
+    expect(errorOf({ ['k'.repeat(257)]: { name: 'x', type: 1 } }).code).toBe('LIMIT_EXCEEDED');
+  });
+
   it('names the offending value by path', () => {
     expect(errorOf([{ name: 'x', type: 9, metric: [] }])).toEqual({
       code: 'INVALID_VALUE',

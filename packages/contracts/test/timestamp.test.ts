@@ -1,5 +1,6 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { parseTimestamp } from '../src/timestamp';
+import { parseTimestamp, TIMESTAMP_PATTERN } from '../src/timestamp';
 
 describe('parseTimestamp', () => {
   it('keeps microseconds and truncates nanoseconds', () => {
@@ -61,5 +62,57 @@ describe('parseTimestamp on malformed input', () => {
     const expected = Date.parse('2026-11-23T10:15:02Z') * 1000;
     expect(parseTimestamp('2026-11-23t10:15:02z')).toBe(expected);
     expect(parseTimestamp('2026-11-23 10:15:02Z')).toBe(expected);
+  });
+});
+
+describe('TIMESTAMP_PATTERN (stated by the gateway API document)', () => {
+  const pattern = new RegExp(TIMESTAMP_PATTERN);
+  const accepted = (text: string) => {
+    const parsed = parseTimestamp(text);
+    return parsed === null || typeof parsed === 'number';
+  };
+  const pad = (n: number, width: number) => String(n).padStart(width, '0');
+  // Near-valid timestamps: every field drawn a little past its range, so both sides of each rule show up.
+  const nearValid = fc
+    .record({
+      year: fc.oneof(fc.integer({ min: 1, max: 9999 }), fc.integer({ min: 1690, max: 2260 }), fc.constant(1)),
+      month: fc.integer({ min: 0, max: 13 }),
+      day: fc.integer({ min: 0, max: 32 }),
+      hour: fc.integer({ min: 0, max: 24 }),
+      minute: fc.integer({ min: 0, max: 60 }),
+      second: fc.integer({ min: 0, max: 61 }),
+      fraction: fc.oneof(fc.constant(''), fc.stringMatching(/^\.[0-9]{0,10}$/)),
+      separator: fc.constantFrom('T', 't', ' ', 'x'),
+      zone: fc.constantFrom('Z', 'z', '+00:00', '-00:00', '+02:00', '-23:59', '+24:00', '+01:60', 'Q', ''),
+    })
+    .map(
+      (t) =>
+        `${pad(t.year, 4)}-${pad(t.month, 2)}-${pad(t.day, 2)}${t.separator}${pad(t.hour, 2)}:` +
+        `${pad(t.minute, 2)}:${pad(t.second, 2)}${t.fraction}${t.zone}`,
+    );
+
+  it('matches exactly the texts parseTimestamp accepts', () => {
+    fc.assert(
+      fc.property(fc.oneof(nearValid, fc.string({ maxLength: 40 })), (text) => {
+        expect(pattern.test(text), text).toBe(accepted(text));
+      }),
+      { numRuns: 20_000 },
+    );
+    for (const text of [
+      '0001-01-01T00:00:00Z',
+      '2000-02-29T00:00:00Z',
+      '1900-02-29T00:00:00Z',
+      '2250-12-31T23:59:60.123456789-23:59',
+    ]) {
+      expect(pattern.test(text), text).toBe(accepted(text));
+    }
+  });
+
+  it('refuses years outside 1700..2250 and spellings of the zero time Go never writes', () => {
+    expect(parseTimestamp('1699-12-31T23:59:59Z')).toBe('out_of_range');
+    expect(parseTimestamp('2251-01-01T00:00:00Z')).toBe('out_of_range');
+    expect(parseTimestamp('1700-01-01T00:00:00+01:00')).toBe(Date.parse('1699-12-31T23:00:00Z') * 1000);
+    expect(parseTimestamp('0001-01-01T00:00:00.000Z')).toBeNull();
+    expect(parseTimestamp('0001-01-01T01:00:00+01:00')).toBe('out_of_range');
   });
 });

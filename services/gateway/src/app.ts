@@ -17,6 +17,7 @@ import {
   parseUserAgent,
   type RejectedDecisionEvent,
   type ReleaseInfo,
+  resolveLimits,
   statusCodecWriting,
   telemetryCodec,
   type VersionCheck,
@@ -45,6 +46,7 @@ import Fastify, {
   type FastifyRequest,
   LogController,
 } from 'fastify';
+import { allowedMethodsOf } from './allowed-methods';
 import { createTokenCheck } from './auth';
 import type { GatewayConfig } from './config';
 import { GatewayError } from './errors';
@@ -78,10 +80,7 @@ type Kind = 'telemetry' | 'status' | 'version_check' | 'decision';
 
 /** Decision-log uploads: `/logs/a%2Fb` and `/logs/a/b` both mean partition `a/b`, as for status. */
 const LOG_PATHS = ['/logs', '/logs/', '/logs/:partition', '/logs/*'];
-const REPORT_PATHS = ['/v1/version', '/status', '/status/', '/status/:partition', '/status/*', ...LOG_PATHS];
 const RELEASE_PATHS = ['/repos/:owner/:repo/releases/latest', '/repos/:owner/:repo/releases'];
-/** Every method Node's HTTP parser accepts that a route here does not answer gets 405, not 404. */
-const OTHER_METHODS = ['DELETE', 'OPTIONS', 'PATCH', 'PUT', 'TRACE'];
 /** A release check may be stored, but must be revalidated each time: every check reaches a gateway. */
 const RELEASE_CACHE_CONTROL = 'no-cache';
 
@@ -119,20 +118,15 @@ export function buildApp(deps: GatewayDeps): FastifyInstance {
     forceCloseConnections: 'idle',
     frameworkErrors: (err, request, reply) => sendError(err, request, reply),
   });
-  // Fastify routes only the common methods unless told of others; TRACE must reach a route to get 405.
-  app.addHttpMethod('TRACE');
-
   registerRequestBody(app, { limitBytes: config.bodyLimitBytes });
   app.setErrorHandler((err, request, reply) => sendError(err, request, reply));
-  app.setNotFoundHandler((request, reply) => {
-    // Under /repos/ the gateway stands in for GitHub's API: answer its clients in its words.
-    if (pathOf(request).startsWith('/repos/')) return githubNotFound(request, reply);
-    return sendError(
-      new GatewayError('NOT_FOUND', `no route for ${request.method} ${pathOf(request)}`),
-      request,
-      reply,
-    );
+  // No route for this method and path: answered on request, before Fastify looks at the body (a QUERY
+  // without Content-Type would otherwise be a 400). The not-found handler is the same answer, in reserve.
+  app.addHook('onRequest', (request, reply, done) => {
+    if (request.is404) answerUnrouted(request, reply);
+    else done();
   });
+  app.setNotFoundHandler((request, reply) => answerUnrouted(request, reply));
   // Callback-style hooks: no promise per request on the hot path.
   app.addHook('onResponse', (request, reply, done) => {
     const route = routeOf(request);
@@ -163,8 +157,21 @@ export function buildApp(deps: GatewayDeps): FastifyInstance {
         'report rejected',
       );
     metrics.rejected.inc({ route: routeOf(request), reason: http.body.code });
-    if (http.body.code === 'METHOD_NOT_ALLOWED') reply.header('allow', allowedMethods(request));
     return reply.code(http.statusCode).headers(http.headers).send(http.body);
+  }
+
+  /** 405 with Allow on a KNOWN path, whatever the method (TRACE, QUERY, ...); else 404. */
+  function answerUnrouted(request: FastifyRequest, reply: FastifyReply): FastifyReply {
+    const path = pathOf(request);
+    const allow = allowedMethodsOf(path);
+    if (allow !== null) {
+      reply.header('allow', allow);
+      const message = `${request.method} is not allowed here; use ${allow}`;
+      return sendError(new GatewayError('METHOD_NOT_ALLOWED', message), request, reply);
+    }
+    // Under /repos/ the gateway stands in for GitHub's API: answer its clients in its words.
+    if (path.startsWith('/repos/')) return githubNotFound(request, reply);
+    return sendError(new GatewayError('NOT_FOUND', `no route for ${request.method} ${path}`), request, reply);
   }
 
   function githubNotFound(request: FastifyRequest, reply: FastifyReply): FastifyReply {
@@ -380,10 +387,6 @@ export function buildApp(deps: GatewayDeps): FastifyInstance {
       for (const url of LOG_PATHS) logs.post(url, { bodyLimit: config.logsBodyLimitBytes }, postLogs);
     });
     for (const url of RELEASE_PATHS) reports.get(url, getReleases);
-    for (const url of REPORT_PATHS)
-      reports.route({ method: ['GET', ...OTHER_METHODS], url, handler: methodNotAllowed });
-    for (const url of RELEASE_PATHS)
-      reports.route({ method: ['POST', ...OTHER_METHODS], url, handler: methodNotAllowed });
   });
 
   // ---- operations ----------------------------------------------------------------------------------------
@@ -404,21 +407,13 @@ export function buildApp(deps: GatewayDeps): FastifyInstance {
     const text = await deps.registry.metrics();
     return reply.header('content-type', deps.registry.contentType).send(text);
   });
-  app.get('/openapi.json', async () => openApiDocument);
+  // Built once, from the configuration and limits this gateway enforces.
+  const apiDocument = JSON.stringify(openApiDocument(config, resolveLimits(limits)));
+  app.get('/openapi.json', (_request, reply) => {
+    reply.type('application/json; charset=utf-8').send(apiDocument);
+  });
 
   return app;
-}
-
-async function methodNotAllowed(request: FastifyRequest): Promise<never> {
-  throw new GatewayError(
-    'METHOD_NOT_ALLOWED',
-    `${request.method} is not allowed here; use ${allowedMethods(request)}`,
-  );
-}
-
-/** The methods a path answers: the release endpoints are read (GET, HEAD), the report endpoints written. */
-function allowedMethods(request: FastifyRequest): string {
-  return routeOf(request).startsWith('/repos/') ? 'GET, HEAD' : 'POST';
 }
 
 /** `page` of the release list (GitHub's query parameter, from 1); `per_page` is accepted as GitHub does. */

@@ -14,7 +14,11 @@ export interface RequestBodyOptions {
   limitBytes: number;
 }
 
-const PROTO_KEY = Buffer.from('"__proto__"');
+/**
+ * Text that could spell a `__proto__` key: the word itself, or an escape of one of its letters (`_`,
+ * `p`, `r`, `o`, `t`). OPA escapes `<`, `>` and `&` as `\u003c`...; those alone do not start the walk.
+ */
+const PROTO_SPELLING = /__proto__|\\u00(?:5[fF]|6[fF]|7[024])/;
 
 export function registerRequestBody(app: FastifyInstance, { limitBytes }: RequestBodyOptions): void {
   app.removeAllContentTypeParsers();
@@ -46,18 +50,31 @@ export function registerRequestBody(app: FastifyInstance, { limitBytes }: Reques
   });
 }
 
-/** JSON.parse with a precise error; refuses `__proto__` keys (OPA never sends them). */
+/**
+ * JSON.parse with a precise error; refuses `__proto__` object keys anywhere (OPA never sends them; the
+ * API document says so). The walk runs only when the text could spell such a key, escaped or not.
+ */
 export function parseJson(body: Buffer): unknown {
   if (body.length === 0) throw new GatewayError('EMPTY_BODY', 'body is empty; a JSON object is expected');
+  const text = body.toString('utf8');
   let value: unknown;
   try {
-    value = JSON.parse(body.toString('utf8'));
+    value = JSON.parse(text);
   } catch (err) {
     throw new GatewayError('MALFORMED_JSON', `body is not valid JSON: ${(err as Error).message}`);
   }
-  if (body.includes(PROTO_KEY))
+  if (PROTO_SPELLING.test(text) && hasProtoKey(value))
     throw new GatewayError('MALFORMED_JSON', 'the key "__proto__" is not allowed');
   return value;
+}
+
+/** Whether a parsed JSON value holds an object with an own `__proto__` key (JSON.parse makes it data). */
+function hasProtoKey(value: unknown): boolean {
+  if (typeof value !== 'object' || value === null) return false;
+  if (Array.isArray(value)) return value.some(hasProtoKey);
+  if (Object.hasOwn(value, '__proto__')) return true;
+  for (const key in value) if (hasProtoKey((value as Record<string, unknown>)[key])) return true;
+  return false;
 }
 
 type Payload = NodeJS.ReadableStream & { receivedEncodedLength?: number };

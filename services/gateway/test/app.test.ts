@@ -271,6 +271,36 @@ describe('bad input table', () => {
     });
   });
 
+  it.each([
+    ['QUERY', '/v1/version', 'POST'],
+    ['TRACE', '/status', 'POST'],
+    ['OPTIONS', '/status/', 'POST'],
+    ['DELETE', '/status/a/b', 'POST'],
+    ['HEAD', '/status/prod', 'POST'],
+    ['PROPFIND', '/healthz', 'GET, HEAD'],
+    ['QUERY', '/openapi.json', 'GET, HEAD'],
+    ['PATCH', '/repos/someone/else/releases', 'GET, HEAD'],
+  ])('any method a known path does not answer: %s %s gets 405 with Allow: %s', async (method, url, allow) => {
+    const t = await buildTestApp();
+    // No Content-Type on purpose: a QUERY without one must still get 405, not a body-parsing 400.
+    const r = await t.app.inject({ method: method as 'GET', url });
+    expect(r.statusCode).toBe(405);
+    expect(r.headers.allow).toBe(allow);
+    if (method !== 'HEAD') expect(r.json()).toMatchObject({ code: 'METHOD_NOT_ALLOWED' });
+  });
+
+  it('unknown paths stay 404, whatever the method', async () => {
+    const t = await buildTestApp();
+    for (const method of ['GET', 'QUERY', 'TRACE'] as const) {
+      const r = await t.app.inject({ method: method as 'GET', url: '/v1/versions' });
+      expect(r.statusCode, method).toBe(404);
+      expect(r.headers.allow).toBeUndefined();
+    }
+    const github = await t.app.inject({ method: 'QUERY' as 'GET', url: '/repos/a/b/releases/tags/v1' });
+    expect(github.statusCode).toBe(404);
+    expect(github.json()).toMatchObject({ message: 'Not Found' });
+  });
+
   it('odd partition name, empty (/status//): 400 INVALID_PARTITION', async () => {
     const t = await buildTestApp();
     await expectRejected(t, () => post(t, '/status//', STATUS), 400, { code: 'INVALID_PARTITION' });
@@ -339,6 +369,18 @@ describe('bad input table', () => {
         code: 'MALFORMED_JSON',
       },
     );
+  });
+
+  it('__proto__ keys spelled with escapes or nested deep: 400 MALFORMED_JSON; as a string value: accepted', async () => {
+    const t = await buildTestApp();
+    for (const body of [
+      '{"id":"x","version":"v1","\\u005f_proto__":1}',
+      '{"id":"x","version":"v1","extra":[{"a":{"__pr\\u006Fto__":{}}}]}',
+    ]) {
+      await expectRejected(t, () => post(t, '/v1/version', body), 400, { code: 'MALFORMED_JSON' });
+    }
+    const value = await post(t, '/v1/version', '{"id":"__proto__","version":"v1","note":"\\u003c__proto__"}');
+    expect(value.statusCode).toBe(200);
   });
 });
 
@@ -434,7 +476,21 @@ describe('operations', () => {
     expect(metrics.body).toMatch(/gateway_produced_bytes_total\{kind="status",service="gateway"\} \d+/);
 
     const openapi = (await t.app.inject({ method: 'GET', url: '/openapi.json' })).json();
-    expect(Object.keys(openapi.paths)).toEqual(['/v1/version', '/status', '/status/', '/status/{partition}']);
+    expect(Object.keys(openapi.paths)).toEqual([
+      '/v1/version',
+      '/status',
+      '/status/',
+      '/status/{partition}',
+      '/logs',
+      '/logs/',
+      '/logs/{partition}',
+      '/repos/{owner}/{repo}/releases/latest',
+      '/repos/{owner}/{repo}/releases',
+      '/healthz',
+      '/readyz',
+      '/metrics',
+      '/openapi.json',
+    ]);
   });
 
   it('is not ready until the releases view has loaded', async () => {
