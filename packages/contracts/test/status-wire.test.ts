@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { readFixtureText } from '../../../test/support/fixtures';
+import { readFixtureText, realOpaStatusBodies } from '../../../test/support/fixtures';
 import {
   createRecordCodec,
   knownHelpTexts,
@@ -151,4 +151,33 @@ describe('status records from schema version 2 on', () => {
     statusCodec.encode(report);
     expect(report).toEqual(before);
   });
+});
+
+describe('status records from schema version 3 on', () => {
+  const v3 = versions.find((v) => v.version === 3)!.schema;
+  const v2Writer = createRecordCodec<StatusReport>({
+    versions,
+    writeVersion: 2,
+    wireMapping: statusWireMapping,
+  });
+
+  it('only append to the standard help texts of version 2', () => {
+    const old = knownHelpTexts(v2)!;
+    expect(knownHelpTexts(v3)!.slice(0, old.length)).toEqual(old);
+    expect(new Set(knownHelpTexts(v3)).size).toBe(knownHelpTexts(v3)!.length);
+  });
+
+  it.each(realOpaStatusBodies().map((b) => [`${b.opaVersion}/${b.name}`, b.text] as const))(
+    'send every help text of what real OPA sent (%s) by reference, at under a fifth of the JSON',
+    (_name, text) => {
+      const report = normalizeStatus(JSON.parse(text), ctx);
+      const texts = new Set(knownHelpTexts(v3));
+      expect(report.metric_families.filter((f) => f.help !== null && !texts.has(f.help))).toEqual([]);
+      const encoded = statusCodec.encode(report);
+      expect(encoded.length / Buffer.byteLength(text)).toBeLessThan(0.2);
+      expect(encoded.length).toBeLessThan(v2Writer.encode(report).length / 2);
+      expect(statusCodec.decode(encoded)).toEqual(report);
+      expect(statusCodec.decode(v2Writer.encode(report))).toEqual(report);
+    },
+  );
 });
