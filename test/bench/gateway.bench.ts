@@ -25,7 +25,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import autocannon from 'autocannon';
 import { SERVICE_NODE_FLAGS, serviceNodeArgs } from '../../infra/start/service-command';
-import { readFixtureText } from '../support/fixtures';
+import { readFixtureText, realOpaStatusBodies } from '../support/fixtures';
 
 const { values } = parseArgs({
   options: {
@@ -200,9 +200,14 @@ async function load(
   };
 }
 
+/** What a real OPA v1.22.3 server sends with `prometheus: true` (the real-OPA suite's capture, ~70 KB). */
+const REAL_STATUS = realOpaStatusBodies().find(
+  (b) => b.opaVersion === 'v1.22.3' && b.name === 'status-prometheus.json',
+)!.text;
 const reports: [string, string, string][] = [
   ['status', '/status', readFixtureText('status-full.json')],
   ['version', '/v1/version', readFixtureText('telemetry-request.json')],
+  ['real', '/status', REAL_STATUS],
 ];
 
 // Every server stays up; the rounds alternate between them (baseline first, per report), so a noisy
@@ -253,7 +258,7 @@ for (let round = 0; round < rounds; round++) {
 for (const server of [...compared, baseline]) await stop(server);
 
 console.log(
-  `\nautocannon -c ${connections} -d ${seconds}, ${rounds} alternating rounds, on 127.0.0.1 (status body ${reports[0]![2].length} B, version body ${reports[1]![2].length} B)\n`,
+  `\nautocannon -c ${connections} -d ${seconds}, ${rounds} alternating rounds, on 127.0.0.1 (${reports.map(([name, , body]) => `${name} body ${body.length} B`).join(', ')})\n`,
 );
 console.log(
   'server               report    req/s     p50 ms  p99 ms  non-2xx  errors  peak RSS MB  CPU µs/req  event loop  machine idle',
