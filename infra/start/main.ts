@@ -75,6 +75,9 @@ console.log(`
     curl -s -A 'Open Policy Agent/v0.12.3 (darwin, amd64)' -H 'content-type: application/json' \\
          -d '{"id":"demo-1","version":"v0.12.3","heap_usage_bytes":"596000"}' ${gateway}/v1/version
     curl -s -H 'content-type: application/json' -d @test/fixtures/opa/status-full.json ${gateway}/status/demo
+    curl -s -A OPA-Version-Checker ${gateway}/repos/open-policy-agent/opa/releases/latest
+    gzip -c test/fixtures/opa-real/v1.22.3/decisions.json | curl -s -H 'content-type: application/json' \\
+         -H 'content-encoding: gzip' --data-binary @- ${gateway}/logs/demo
     clickhouse-client --port ${process.env.CLICKHOUSE_TCP_PORT ?? 19000} --query 'SELECT version, uniqExact(instance_id) AS instances FROM ${database}.version_reports GROUP BY version ORDER BY version'
 
   Ctrl-C stops everything.
