@@ -8,10 +8,10 @@
 // rows. Rows of different Kafka partitions can land out of order, so single values are approximate;
 // percentiles over thousands of reports are what this reports.
 import { execFileSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { createFleet, createSchedule, runFleet, seededRandom } from '@opa-fleet/fleet-sim';
 import { startPipelineHarness } from '../support/pipeline-harness';
+import { percentile, rssMb, stackPid } from './server-load';
 
 const { values } = parseArgs({
   options: { rate: { type: 'string', default: '1000' }, seconds: { type: 'string', default: '20' } },
@@ -22,26 +22,6 @@ const seconds = Number(values.seconds);
 const envText = execFileSync('bash', ['infra/bin/stack', 'env'], { encoding: 'utf8' });
 process.env.KAFKA_BROKERS ??= /KAFKA_BROKERS=(\S+)/.exec(envText)![1]!;
 process.env.CLICKHOUSE_URL ??= /CLICKHOUSE_URL=(\S+)/.exec(envText)![1]!;
-
-function rssMb(pid: number): number {
-  try {
-    const match = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-    return match ? Number(match[1]) / 1024 : 0;
-  } catch {
-    return 0;
-  }
-}
-
-function stackPid(component: 'kafka' | 'clickhouse'): number | null {
-  try {
-    return Number(readFileSync(`.state/${component}/${component}.pid`, 'utf8').trim()) || null;
-  } catch {
-    return null;
-  }
-}
-
-const percentile = (sorted: number[], p: number) =>
-  sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN;
 
 const harness = await startPipelineHarness({ services: ['gateway', 'status-loader'] });
 try {

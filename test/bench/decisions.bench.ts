@@ -1,0 +1,147 @@
+// Decision-log benchmark (issue 14), three parts, each next to a baseline measured in the same run:
+//
+//   gateway   POST /logs with OPA-shaped 32 KB gzipped chunks (decision-chunks.ts), autocannon against the
+//             real gateway (as infra/bin/start runs it, real Kafka, acks=all) and, in alternating rounds,
+//             a bare node:http server that gunzips and JSON.parses the same chunks; chunks/s, events/s,
+//             p99, peak RSS. Unless --no-floors, the gateway's stack floor as well (stack-floor.ts):
+//             Fastify + gunzip + JSON.parse + every event as raw JSON through the gateway's producer.
+//   loader    N decision records pre-filled in a decisions topic, loaded by the real decision-loader
+//             (consume, decode, flatten, insert, commit), next to the same rows straight into ClickHouse
+//             through the loader's own encoders and writer (TableBatch + BatchWriter).
+//   pipeline  a steady offered load of decision events through gateway -> Kafka -> decision-loader ->
+//             ClickHouse: what is reached, freshness (2xx -> queryable) p50/p99, peak RSS of every process.
+//
+//   KAFKA_BROKERS=… CLICKHOUSE_URL=… npx tsx test/bench/decisions.bench.ts [--seconds 10] [--rounds 3]
+//     [--warmup 5] [--connections 10] [--no-floors] [--records 50000] [--rate 20000] [--pipeline-seconds 20]
+//     [--only gateway,loader,pipeline]
+import { randomUUID } from 'node:crypto';
+import { parseArgs } from 'node:util';
+import { SERVICE_NODE_FLAGS, serviceNodeArgs } from '../../infra/start/service-command';
+import { createDecisionChunks, type DecisionChunk, OPA_UPLOAD_SIZE_LIMIT } from './decision-chunks';
+import {
+  formatRow,
+  loadServer,
+  median,
+  percent,
+  ROW_HEADER,
+  type Row,
+  repoRoot,
+  type Server,
+  startServer,
+  stopServer,
+} from './server-load';
+
+const { values } = parseArgs({
+  options: {
+    seconds: { type: 'string', default: '10' },
+    rounds: { type: 'string', default: '3' },
+    warmup: { type: 'string', default: '5' },
+    connections: { type: 'string', default: '10' },
+    'no-floors': { type: 'boolean', default: false },
+    records: { type: 'string', default: '50000' },
+    rate: { type: 'string', default: '20000' },
+    'pipeline-seconds': { type: 'string', default: '20' },
+    only: { type: 'string', default: 'gateway,loader,pipeline' },
+  },
+});
+const parts = new Set(values.only.split(','));
+const brokers = process.env.KAFKA_BROKERS;
+if (!brokers) {
+  console.error(
+    'set KAFKA_BROKERS (e.g. 127.0.0.1:19092) and CLICKHOUSE_URL, or eval "$(infra/bin/stack env)"',
+  );
+  process.exit(2);
+}
+const UA = 'Open-Policy-Agent/1.22.3 (linux, amd64)';
+const UPLOAD_HEADERS = { 'content-type': 'application/json', 'content-encoding': 'gzip', 'user-agent': UA };
+const fmt = (x: number) => Math.round(x).toLocaleString('en-US');
+
+// ---- gateway ---------------------------------------------------------------------------------------
+
+const BARE_SERVER = `
+const http = require('node:http');
+const zlib = require('node:zlib');
+http.createServer((req, res) => {
+  const chunks = [];
+  req.on('data', (c) => chunks.push(c));
+  req.on('end', () => {
+    zlib.gunzip(Buffer.concat(chunks), (err, raw) => {
+      try { if (err) throw err; JSON.parse(raw.toString('utf8')); } catch { res.writeHead(400).end(); return; }
+      res.writeHead(200, { 'content-type': 'application/json' }).end('{}');
+    });
+  });
+}).listen(Number(process.env.PORT), '127.0.0.1');
+`;
+
+async function gatewayPart(): Promise<void> {
+  const seconds = Number(values.seconds);
+  const rounds = Number(values.rounds);
+  const connections = Number(values.connections);
+  // Distinct chunks, sent in turn on every connection (the gateway does not deduplicate).
+  const generator = createDecisionChunks({ seed: 1 });
+  const chunks: DecisionChunk[] = Array.from({ length: 32 }, () => generator.next());
+  const eventsPerChunk = chunks.reduce((n, c) => n + c.events, 0) / chunks.length;
+  const bodies = chunks.map((c) => c.body);
+  const load = (server: Server, duration: number) =>
+    loadServer(server, {
+      report: 'decisions',
+      path: '/logs',
+      headers: UPLOAD_HEADERS,
+      bodies,
+      connections,
+      duration,
+    });
+
+  const gatewayEnv = {
+    KAFKA_BROKERS: brokers!,
+    TOPIC_PREFIX: `bench-dl-${randomUUID().slice(0, 8)}.`,
+    TOPIC_PARTITIONS: '3',
+  };
+  const baseline = await startServer('node:http baseline', ['-e', BARE_SERVER], {}, '/');
+  const gateway = await startServer(
+    'gateway + Kafka',
+    serviceNodeArgs('gateway', repoRoot),
+    gatewayEnv,
+    '/readyz',
+  );
+  const floorArgs = [...SERVICE_NODE_FLAGS.gateway, '--import', 'tsx', 'test/bench/stack-floor.ts'];
+  const floors = values['no-floors']
+    ? []
+    : [await startServer('Fastify + Kafka', floorArgs, { ...gatewayEnv, FLOOR_KAFKA: '1' }, '/readyz')];
+  const compared = [...floors, gateway];
+  try {
+    for (const server of [baseline, ...compared]) await load(server, Number(values.warmup));
+    const rows: Row[] = [];
+    const ratios = new Map<Server, number[]>();
+    for (let round = 0; round < rounds; round++) {
+      const base = await load(baseline, seconds);
+      rows.push(base);
+      for (const server of compared) {
+        const row = await load(server, seconds);
+        rows.push(row);
+        ratios.set(server, [...(ratios.get(server) ?? []), row.rps / base.rps]);
+      }
+    }
+    const raw = chunks.reduce((n, c) => n + c.rawBytes, 0) / chunks.length;
+    const gz = bodies.reduce((n, b) => n + b.length, 0) / bodies.length;
+    console.log(
+      `\ngateway: autocannon -c ${connections} -d ${seconds}, ${rounds} alternating rounds, ${chunks.length} distinct chunks ` +
+        `of ${eventsPerChunk.toFixed(0)} events, ${fmt(gz)} B gzipped (limit ${OPA_UPLOAD_SIZE_LIMIT}), ${fmt(raw)} B of JSON\n`,
+    );
+    console.log(`${ROW_HEADER}  events/s`);
+    for (const r of rows) console.log(`${formatRow(r)}  ${fmt(r.rps * eventsPerChunk).padStart(8)}`);
+    for (const server of compared) {
+      const each = ratios.get(server)!;
+      const own = rows.filter((r) => r.server === server.name);
+      console.log(
+        `${server.name} / baseline = ${percent(median(each))} of chunks/s (rounds: ${each.map(percent).join(', ')}); ` +
+          `median ${fmt(median(own.map((r) => r.rps * eventsPerChunk)))} events/s, ` +
+          `p99 ${median(own.map((r) => r.p99))} ms, peak RSS ${Math.max(...own.map((r) => r.rssMb)).toFixed(0)} MB`,
+      );
+    }
+  } finally {
+    for (const server of [...compared, baseline]) await stopServer(server);
+  }
+}
+
+if (parts.has('gateway')) await gatewayPart();
