@@ -3,8 +3,9 @@
 //   gateway   POST /logs with OPA-shaped 32 KB gzipped chunks (decision-chunks.ts), autocannon against the
 //             real gateway (as infra/bin/start runs it, real Kafka, acks=all) and, in alternating rounds,
 //             a bare node:http server that gunzips and JSON.parses the same chunks; chunks/s, events/s,
-//             p99, peak RSS. Unless --no-floors, the gateway's stack floor as well (stack-floor.ts):
-//             Fastify + gunzip + JSON.parse + every event as raw JSON through the gateway's producer.
+//             p99, peak RSS. Unless --no-floors, the gateway's stack floors as well (stack-floor.ts):
+//             "Fastify" (gunzip + JSON.parse, 200 at once) and "Fastify + Kafka" (the same, then every event
+//             as its raw JSON through the gateway's producer, 200 after the ack): what the gateway cannot beat.
 //   loader    N decision records pre-filled in a decisions topic, loaded by the real decision-loader
 //             (consume, decode, flatten, insert, commit), next to the same rows straight into ClickHouse
 //             through the loader's own encoders and writer (TableBatch + BatchWriter).
@@ -107,7 +108,10 @@ async function gatewayPart(): Promise<void> {
   const floorArgs = [...SERVICE_NODE_FLAGS.gateway, '--import', 'tsx', 'test/bench/stack-floor.ts'];
   const floors = values['no-floors']
     ? []
-    : [await startServer('Fastify + Kafka', floorArgs, { ...gatewayEnv, FLOOR_KAFKA: '1' }, '/readyz')];
+    : [
+        await startServer('Fastify', floorArgs, { ...gatewayEnv, FLOOR_KAFKA: '0' }, '/readyz'),
+        await startServer('Fastify + Kafka', floorArgs, { ...gatewayEnv, FLOOR_KAFKA: '1' }, '/readyz'),
+      ];
   const compared = [...floors, gateway];
   try {
     for (const server of [baseline, ...compared]) await load(server, Number(values.warmup));
