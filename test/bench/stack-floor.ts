@@ -12,9 +12,10 @@
 //
 // The status value is the 4470 B body rather than the gateway's 1402 B Avro record, so this floor slightly
 // overstates what Kafka costs the gateway for status updates; for version reports the sizes are alike.
+
+import { gunzipSync } from 'node:zlib';
 import { createKafkaClient, createProducer, topicNames } from '@opa-fleet/kafka';
 import { createLogger, createShutdown } from '@opa-fleet/runtime';
-import { gunzipSync } from 'node:zlib';
 import Fastify from 'fastify';
 import { loadGatewayConfig } from '../../services/gateway/src/config';
 
@@ -49,7 +50,8 @@ app.addContentTypeParser(
   'application/json',
   { parseAs: 'buffer', bodyLimit: config.logsBodyLimitBytes },
   (request, body, done) => {
-    const raw = request.headers['content-encoding'] === 'gzip' ? gunzipSync(body as Buffer) : (body as Buffer);
+    const raw =
+      request.headers['content-encoding'] === 'gzip' ? gunzipSync(body as Buffer) : (body as Buffer);
     done(null, { raw, json: JSON.parse(raw.toString('utf8')) });
   },
 );
