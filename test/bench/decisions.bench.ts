@@ -17,8 +17,17 @@
 //     [--only gateway,loader,pipeline]
 import { randomUUID } from 'node:crypto';
 import { parseArgs } from 'node:util';
+import { gunzipSync } from 'node:zlib';
+import { createClickHouseClient, DECISION_TABLE_SPECS, runMigrations } from '@opa-fleet/clickhouse';
+import { type DecisionEvent, decisionCodec, normalizeDecisionChunk } from '@opa-fleet/contracts';
+import { flattenDecision } from '@opa-fleet/flatten';
+import { topicNames } from '@opa-fleet/kafka';
+import { createMetrics } from '@opa-fleet/runtime';
+import { pino } from 'pino';
 import { SERVICE_NODE_FLAGS, serviceNodeArgs } from '../../infra/start/service-command';
+import { buildDecisionLoader, loadDecisionLoaderConfig } from '../../services/decision-loader/src';
 import { createDecisionChunks, type DecisionChunk, OPA_UPLOAD_SIZE_LIMIT } from './decision-chunks';
+import { dropRun, prefillTopic, timeLoader, writeThroughLoaderWriter } from './loader-run';
 import {
   formatRow,
   loadServer,
@@ -53,6 +62,7 @@ if (!brokers) {
   );
   process.exit(2);
 }
+const clickhouseUrl = process.env.CLICKHOUSE_URL ?? 'http://127.0.0.1:18123';
 const UA = 'Open-Policy-Agent/1.22.3 (linux, amd64)';
 const UPLOAD_HEADERS = { 'content-type': 'application/json', 'content-encoding': 'gzip', 'user-agent': UA };
 const fmt = (x: number) => Math.round(x).toLocaleString('en-US');
@@ -148,4 +158,90 @@ async function gatewayPart(): Promise<void> {
   }
 }
 
+// ---- decision-loader ------------------------------------------------------------------------------
+
+/** `count` DecisionEvents as the gateway makes them: generated chunks through normalizeDecisionChunk. */
+function decisionEvents(count: number, seed: number): DecisionEvent[] {
+  const generator = createDecisionChunks({ seed });
+  const events: DecisionEvent[] = [];
+  const context = { receivedAt: Date.now() * 1000, gatewayId: 'bench', userAgent: UA, partition: null };
+  while (events.length < count) {
+    const body = JSON.parse(gunzipSync(generator.next().body).toString('utf8'));
+    events.push(...normalizeDecisionChunk(body, context, randomUUID).events);
+  }
+  return events.slice(0, count);
+}
+
+async function loaderPart(): Promise<void> {
+  const N = Number(values.records);
+  const run = randomUUID().slice(0, 8);
+  const prefix = `bench-dloader-${run}.`;
+  const logger = pino({ level: process.env.LOG_LEVEL ?? 'warn' });
+  const events = decisionEvents(N, 2);
+  const loaderDb = `bench_dloader_${run}`;
+  const baselineDb = `bench_dbaseline_${run}`;
+  for (const database of [loaderDb, baselineDb]) await runMigrations({ url: clickhouseUrl, database });
+  const topic = topicNames(prefix).decisions;
+  try {
+    await prefillTopic({
+      brokers: brokers!,
+      clientId: `bench-${run}`,
+      logger,
+      topic,
+      records: events.map((e) => ({ key: e.instance_id, value: decisionCodec.encode(e) })),
+    });
+    const config = loadDecisionLoaderConfig({
+      KAFKA_BROKERS: brokers,
+      CLICKHOUSE_URL: clickhouseUrl,
+      CLICKHOUSE_DATABASE: loaderDb,
+      TOPIC_PREFIX: prefix,
+      GROUP_ID: `bench-${run}`,
+      RUN_MIGRATIONS: 'false',
+      PORT: '0',
+    });
+    const registry = createMetrics('bench-decision-loader');
+    const loader = await timeLoader(
+      buildDecisionLoader({ config, logger, registry }),
+      registry,
+      'decisions',
+      N,
+    );
+    // The baseline: the same rows, flattened beforehand, in batches as large as the loader's.
+    const records = events.map((e) => ({ decisions: [flattenDecision(e)] }));
+    const perBatch = Math.min(config.batch.maxRows, Math.ceil(N / Math.max(1, loader.flushes)));
+    const baselineSeconds = await writeThroughLoaderWriter({
+      url: clickhouseUrl,
+      database: baselineDb,
+      specs: DECISION_TABLE_SPECS,
+      records,
+      perBatch,
+    });
+    const client = createClickHouseClient({ url: clickhouseUrl, database: loaderDb });
+    const result = await client.query({
+      query: 'SELECT uniqExact(decision_id) AS n FROM decisions',
+      format: 'JSONEachRow',
+    });
+    const [{ n }] = (await result.json()) as [{ n: string }];
+    await client.close();
+    const loaderRows = N / loader.seconds;
+    const baselineRows = N / baselineSeconds;
+    console.log(`
+decision-loader: ${fmt(N)} decision records (one decisions row each)`);
+    console.log(
+      `  decision-loader end to end (consume, decode, flatten, insert, commit): ${loader.seconds.toFixed(2)} s, ` +
+        `${fmt(loaderRows)} rows/s, ${loader.flushes} flushes taking ${loader.flushSeconds.toFixed(2)} s ` +
+        `(inserts ${loader.insertSeconds.toFixed(2)} s); distinct decisions in ClickHouse: ${n}`,
+    );
+    console.log(
+      `  baseline, the same rows through the loader's encoders and BatchWriter only (batches of ${fmt(perBatch)}): ` +
+        `${baselineSeconds.toFixed(2)} s, ${fmt(baselineRows)} rows/s`,
+    );
+    console.log(`  decision-loader / baseline = ${percent(loaderRows / baselineRows)} of rows/s`);
+    if (Number(n) !== N) throw new Error(`expected ${N} distinct decisions, found ${n}`);
+  } finally {
+    await dropRun({ clickhouseUrl, databases: [loaderDb, baselineDb], brokers: brokers!, topics: [topic] });
+  }
+}
+
 if (parts.has('gateway')) await gatewayPart();
+if (parts.has('loader')) await loaderPart();
