@@ -14,8 +14,10 @@
 //
 //   KAFKA_BROKERS=… CLICKHOUSE_URL=… npx tsx test/bench/decisions.bench.ts [--seconds 10] [--rounds 3]
 //     [--warmup 5] [--connections 10] [--no-floors] [--records 50000] [--rate 20000] [--pipeline-seconds 20]
+//     [--concurrency 16]
 //     [--only gateway,loader,pipeline]
 import { randomUUID } from 'node:crypto';
+import http from 'node:http';
 import { parseArgs } from 'node:util';
 import { gunzipSync } from 'node:zlib';
 import { createClickHouseClient, DECISION_TABLE_SPECS, runMigrations } from '@opa-fleet/clickhouse';
@@ -26,6 +28,7 @@ import { createMetrics } from '@opa-fleet/runtime';
 import { pino } from 'pino';
 import { SERVICE_NODE_FLAGS, serviceNodeArgs } from '../../infra/start/service-command';
 import { buildDecisionLoader, loadDecisionLoaderConfig } from '../../services/decision-loader/src';
+import { startPipelineHarness } from '../support/pipeline-harness';
 import { createDecisionChunks, type DecisionChunk, OPA_UPLOAD_SIZE_LIMIT } from './decision-chunks';
 import { dropRun, prefillTopic, timeLoader, writeThroughLoaderWriter } from './loader-run';
 import {
@@ -33,10 +36,13 @@ import {
   loadServer,
   median,
   percent,
+  percentile,
   ROW_HEADER,
   type Row,
   repoRoot,
+  rssPeaks,
   type Server,
+  stackPid,
   startServer,
   stopServer,
 } from './server-load';
@@ -51,6 +57,7 @@ const { values } = parseArgs({
     records: { type: 'string', default: '50000' },
     rate: { type: 'string', default: '20000' },
     'pipeline-seconds': { type: 'string', default: '20' },
+    concurrency: { type: 'string', default: '16' },
     only: { type: 'string', default: 'gateway,loader,pipeline' },
   },
 });
@@ -243,5 +250,160 @@ decision-loader: ${fmt(N)} decision records (one decisions row each)`);
   }
 }
 
+// ---- pipeline ---------------------------------------------------------------------------------------
+
+/** POSTs one chunk; resolves with the status code (0 when there was no answer). */
+function postChunk(agent: http.Agent, url: URL, body: Buffer): Promise<number> {
+  return new Promise((resolve) => {
+    const request = http.request(
+      url,
+      {
+        method: 'POST',
+        agent,
+        headers: { ...UPLOAD_HEADERS, 'content-length': body.length },
+        timeout: 30_000,
+      },
+      (response) => {
+        response.resume();
+        response.on('end', () => resolve(response.statusCode ?? 0));
+        response.on('error', () => resolve(0));
+      },
+    );
+    request.on('timeout', () => request.destroy(new Error('timed out')));
+    request.on('error', () => resolve(0));
+    request.end(body);
+  });
+}
+
+async function pipelinePart(): Promise<void> {
+  const rate = Number(values.rate);
+  const seconds = Number(values['pipeline-seconds']);
+  // OPA instances uploading at once (each waits for its answer). The gateway's producer holds at most
+  // PRODUCER_MAX_PENDING (10,000) records: beyond about 18 chunks of 535 events in flight it answers 503.
+  const concurrency = Number(values.concurrency);
+  // Every chunk distinct (unique decision ids): freshness is read from count() of the table.
+  const t0 = performance.now();
+  const generator = createDecisionChunks({ seed: 3, instances: 200 });
+  const chunks: DecisionChunk[] = [];
+  for (let events = 0; events < rate * seconds; ) {
+    const chunk = generator.next();
+    chunks.push(chunk);
+    events += chunk.events;
+  }
+  const eventsPerChunk = chunks.reduce((n, c) => n + c.events, 0) / chunks.length;
+  console.log(
+    `
+pipeline: ${chunks.length} chunks of ${eventsPerChunk.toFixed(0)} events generated in ${((performance.now() - t0) / 1000).toFixed(1)} s`,
+  );
+  const harness = await startPipelineHarness({ services: ['gateway', 'decision-loader'] });
+  try {
+    await harness.pipeline.ready();
+    const rss = rssPeaks(() => [
+      ...[...harness.pipeline.services.values()].map(
+        (s) => [s.name, s.child.pid] as [string, number | undefined],
+      ),
+      ['kafka', stackPid('kafka')],
+      ['clickhouse', stackPid('clickhouse')],
+      ['bench (load generator)', process.pid],
+    ]);
+    const agent = new http.Agent({ keepAlive: true, maxSockets: concurrency });
+    const logsUrl = new URL('/logs', harness.pipeline.gatewayUrl);
+    // Warm-up: the topic exists, the loader consumes it and the table is there before the clock starts.
+    const warmup = createDecisionChunks({ seed: 4, limitBytes: 2048 }).next();
+    const warmStatus = await postChunk(agent, logsUrl, warmup.body);
+    if (warmStatus !== 200) throw new Error(`warm-up chunk answered ${warmStatus}`);
+    const countQuery = 'SELECT count() AS n FROM decisions';
+    await harness.waitFor<{ n: string }>(
+      countQuery,
+      (rows) => Number(rows[0]?.n ?? 0) >= warmup.events,
+      60_000,
+    );
+
+    const acked: number[] = [];
+    const visibleAt: number[] = [];
+    let polling = true;
+    const poller = (async () => {
+      while (polling) {
+        try {
+          const [row] = await harness.query<{ n: string }>(countQuery);
+          const now = performance.now();
+          const n = Number(row?.n ?? 0) - warmup.events;
+          while (visibleAt.length < n) visibleAt.push(now);
+        } catch {
+          // ClickHouse busy: next poll
+        }
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+    })();
+
+    // Open loop, paced by the clock: at any moment at most rate × elapsed events' chunks have started.
+    const latencies: number[] = [];
+    let started = 0;
+    let inFlight = 0;
+    let refused = 0;
+    const chunkRate = rate / eventsPerChunk;
+    const sendStart = performance.now();
+    const sendOne = async (chunk: DecisionChunk) => {
+      const t = performance.now();
+      const status = await postChunk(agent, logsUrl, chunk.body);
+      const now = performance.now();
+      latencies.push(now - t);
+      if (status >= 200 && status < 300) for (let i = 0; i < chunk.events; i++) acked.push(now);
+      else refused += 1;
+      inFlight -= 1;
+    };
+    while (started < chunks.length) {
+      const due = Math.min(
+        chunks.length,
+        Math.floor(((performance.now() - sendStart) / 1000) * chunkRate) + 1,
+      );
+      while (started < due && inFlight < concurrency) {
+        inFlight += 1;
+        void sendOne(chunks[started++]!);
+      }
+      await new Promise((resolve) => setTimeout(resolve, 2));
+    }
+    while (inFlight > 0) await new Promise((resolve) => setTimeout(resolve, 5));
+    const sendSeconds = (performance.now() - sendStart) / 1000;
+    const deadline = performance.now() + 120_000;
+    while (visibleAt.length < acked.length && performance.now() < deadline)
+      await new Promise((r) => setTimeout(r, 100));
+    polling = false;
+    await poller;
+    agent.destroy();
+    const peaks = rss.stop();
+
+    const lastVisible = visibleAt[Math.min(visibleAt.length, acked.length) - 1] ?? Number.NaN;
+    const freshness = acked
+      .slice(0, visibleAt.length)
+      .map((t, k) => visibleAt[k]! - t)
+      .sort((a, b) => a - b);
+    latencies.sort((a, b) => a - b);
+    const offered = chunks.reduce((n, c) => n + c.events, 0);
+    console.log(
+      `  offered             ${fmt(offered)} events in ${chunks.length} chunks at ${fmt(rate)} events/s for ${seconds} s`,
+    );
+    console.log(
+      `  accepted            ${fmt(acked.length / sendSeconds)} events/s (${fmt(acked.length)} events in ${sendSeconds.toFixed(1)} s; ` +
+        `${refused} chunks not accepted)`,
+    );
+    console.log(
+      `  queryable           ${fmt(visibleAt.length)} of them, ${fmt(Math.min(visibleAt.length, acked.length) / ((lastVisible - sendStart) / 1000))} events/s ` +
+        `from the first send to the last row`,
+    );
+    console.log(
+      `  chunk latency       p50 ${percentile(latencies, 50).toFixed(0)} ms, p99 ${percentile(latencies, 99).toFixed(0)} ms`,
+    );
+    console.log(
+      `  freshness (2xx -> queryable)  p50 ${percentile(freshness, 50).toFixed(0)} ms, p99 ${percentile(freshness, 99).toFixed(0)} ms`,
+    );
+    console.log('  peak RSS:');
+    for (const [name, mb] of peaks) console.log(`    ${name.padEnd(24)} ${mb.toFixed(0)} MB`);
+  } finally {
+    await harness.close();
+  }
+}
+
 if (parts.has('gateway')) await gatewayPart();
 if (parts.has('loader')) await loaderPart();
+if (parts.has('pipeline')) await pipelinePart();
