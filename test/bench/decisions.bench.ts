@@ -32,8 +32,10 @@ import { startPipelineHarness } from '../support/pipeline-harness';
 import { createDecisionChunks, type DecisionChunk, OPA_UPLOAD_SIZE_LIMIT } from './decision-chunks';
 import { dropRun, prefillTopic, timeLoader, writeThroughLoaderWriter } from './loader-run';
 import {
+  cpuSeconds,
   formatRow,
   loadServer,
+  machineTicks,
   median,
   percent,
   percentile,
@@ -298,14 +300,15 @@ pipeline: ${chunks.length} chunks of ${eventsPerChunk.toFixed(0)} events generat
   const harness = await startPipelineHarness({ services: ['gateway', 'decision-loader'] });
   try {
     await harness.pipeline.ready();
-    const rss = rssPeaks(() => [
+    const processes = (): [string, number | null | undefined][] => [
       ...[...harness.pipeline.services.values()].map(
         (s) => [s.name, s.child.pid] as [string, number | undefined],
       ),
       ['kafka', stackPid('kafka')],
       ['clickhouse', stackPid('clickhouse')],
       ['bench (load generator)', process.pid],
-    ]);
+    ];
+    const rss = rssPeaks(processes);
     const agent = new http.Agent({ keepAlive: true, maxSockets: concurrency });
     const logsUrl = new URL('/logs', harness.pipeline.gatewayUrl);
     // Warm-up: the topic exists, the loader consumes it and the table is there before the clock starts.
@@ -342,6 +345,10 @@ pipeline: ${chunks.length} chunks of ${eventsPerChunk.toFixed(0)} events generat
     let inFlight = 0;
     let refused = 0;
     const chunkRate = rate / eventsPerChunk;
+    // Where the CPU goes: each process's CPU seconds over the run, per event, against the 2 cores.
+    const cpuAt = () => new Map(processes().map(([name, pid]) => [name, pid ? cpuSeconds(pid) : Number.NaN]));
+    const cpu0 = cpuAt();
+    const [idle0, total0] = machineTicks();
     const sendStart = performance.now();
     const sendOne = async (chunk: DecisionChunk) => {
       const t = performance.now();
@@ -370,6 +377,9 @@ pipeline: ${chunks.length} chunks of ${eventsPerChunk.toFixed(0)} events generat
       await new Promise((r) => setTimeout(r, 100));
     polling = false;
     await poller;
+    const cpu1 = cpuAt();
+    const [idle1, total1] = machineTicks();
+    const runSeconds = (performance.now() - sendStart) / 1000;
     agent.destroy();
     const peaks = rss.stop();
 
@@ -399,6 +409,23 @@ pipeline: ${chunks.length} chunks of ${eventsPerChunk.toFixed(0)} events generat
     );
     console.log('  peak RSS:');
     for (const [name, mb] of peaks) console.log(`    ${name.padEnd(24)} ${mb.toFixed(0)} MB`);
+    const events = Math.max(1, visibleAt.length);
+    let total = 0;
+    console.log(
+      `  CPU over the run (${runSeconds.toFixed(1)} s, first send to last row), per event queryable:`,
+    );
+    for (const [name, before] of cpu0) {
+      const used = (cpu1.get(name) ?? Number.NaN) - before;
+      if (!Number.isNaN(used)) total += used;
+      console.log(
+        `    ${name.padEnd(24)} ${((used / events) * 1e6).toFixed(1).padStart(6)} µs/event, ${(used / runSeconds).toFixed(2)} cores`,
+      );
+    }
+    console.log(
+      `    ${'all of them'.padEnd(24)} ${((total / events) * 1e6).toFixed(1).padStart(6)} µs/event, ${(total / runSeconds).toFixed(2)} cores; ` +
+        `machine idle ${percent((idle1 - idle0) / (total1 - total0))}; ${fmt(rate)} events/s would need ` +
+        `${((total / events) * rate).toFixed(2)} cores`,
+    );
   } finally {
     await harness.close();
   }

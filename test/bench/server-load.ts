@@ -125,8 +125,13 @@ function cpuTicks(statFile: string): number {
   }
 }
 
+/** CPU seconds (user + system, all threads) a process has used so far. */
+export function cpuSeconds(pid: number): number {
+  return cpuTicks(`/proc/${pid}/stat`) / CLOCK_TICKS_PER_SECOND;
+}
+
 /** [idle, total] ticks over all cores, from /proc/stat. */
-function machineTicks(): [number, number] {
+export function machineTicks(): [number, number] {
   try {
     const cpu = readFileSync('/proc/stat', 'utf8').split('\n')[0]!.split(/\s+/).slice(1).map(Number);
     const idle = cpu[3]! + (cpu[4] ?? 0); // idle + iowait
