@@ -30,6 +30,7 @@ import { SERVICE_NODE_FLAGS, serviceNodeArgs } from '../../infra/start/service-c
 import { buildDecisionLoader, loadDecisionLoaderConfig } from '../../services/decision-loader/src';
 import { startPipelineHarness } from '../support/pipeline-harness';
 import { createDecisionChunks, type DecisionChunk, OPA_UPLOAD_SIZE_LIMIT } from './decision-chunks';
+import { freshnessOf, watchRowCount } from './freshness';
 import { dropRun, prefillTopic, timeLoader, writeThroughLoaderWriter } from './loader-run';
 import {
   cpuSeconds,
@@ -323,21 +324,8 @@ pipeline: ${chunks.length} chunks of ${eventsPerChunk.toFixed(0)} events generat
     );
 
     const acked: number[] = [];
-    const visibleAt: number[] = [];
-    let polling = true;
-    const poller = (async () => {
-      while (polling) {
-        try {
-          const [row] = await harness.query<{ n: string }>(countQuery);
-          const now = performance.now();
-          const n = Number(row?.n ?? 0) - warmup.events;
-          while (visibleAt.length < n) visibleAt.push(now);
-        } catch {
-          // ClickHouse busy: next poll
-        }
-        await new Promise((resolve) => setTimeout(resolve, 100));
-      }
-    })();
+    const watch = watchRowCount(harness.query, 'decisions', warmup.events, 100);
+    const { visibleAt } = watch;
 
     // Open loop, paced by the clock: at any moment at most rate × elapsed events' chunks have started.
     const latencies: number[] = [];
@@ -375,8 +363,7 @@ pipeline: ${chunks.length} chunks of ${eventsPerChunk.toFixed(0)} events generat
     const deadline = performance.now() + 120_000;
     while (visibleAt.length < acked.length && performance.now() < deadline)
       await new Promise((r) => setTimeout(r, 100));
-    polling = false;
-    await poller;
+    await watch.stop();
     const cpu1 = cpuAt();
     const [idle1, total1] = machineTicks();
     const runSeconds = (performance.now() - sendStart) / 1000;
@@ -384,10 +371,7 @@ pipeline: ${chunks.length} chunks of ${eventsPerChunk.toFixed(0)} events generat
     const peaks = rss.stop();
 
     const lastVisible = visibleAt[Math.min(visibleAt.length, acked.length) - 1] ?? Number.NaN;
-    const freshness = acked
-      .slice(0, visibleAt.length)
-      .map((t, k) => visibleAt[k]! - t)
-      .sort((a, b) => a - b);
+    const freshness = freshnessOf(acked, visibleAt);
     latencies.sort((a, b) => a - b);
     const offered = chunks.reduce((n, c) => n + c.events, 0);
     console.log(

@@ -11,6 +11,7 @@ import { execFileSync } from 'node:child_process';
 import { parseArgs } from 'node:util';
 import { createFleet, createSchedule, runFleet, seededRandom } from '@opa-fleet/fleet-sim';
 import { startPipelineHarness } from '../support/pipeline-harness';
+import { freshnessOf, watchRowCount } from './freshness';
 import { percentile, rssMb, stackPid } from './server-load';
 
 const { values } = parseArgs({
@@ -60,21 +61,8 @@ try {
   const warmupRows = Number(warm[0]?.n ?? 0);
 
   const acked: number[] = [];
-  const visibleAt: number[] = [];
-  let polling = true;
-  const poller = (async () => {
-    while (polling) {
-      try {
-        const [row] = await harness.query<{ n: string }>('SELECT count() AS n FROM status_reports');
-        const n = Number(row?.n ?? 0);
-        const now = performance.now();
-        while (visibleAt.length < n - warmupRows) visibleAt.push(now);
-      } catch {
-        // table not there yet
-      }
-      await new Promise((resolve) => setTimeout(resolve, 50));
-    }
-  })();
+  const watch = watchRowCount(harness.query, 'status_reports', warmupRows, 50);
+  const { visibleAt } = watch;
 
   // Status updates only: every instance's version report first would skew a status-rate benchmark.
   const fleet = createFleet({ size: 2000, seed: 9, partitions: ['', 'eu', 'us'], failingShare: 0.2 });
@@ -95,15 +83,11 @@ try {
   const deadline = performance.now() + 120_000;
   while (visibleAt.length < acked.length && performance.now() < deadline)
     await new Promise((r) => setTimeout(r, 100));
-  polling = false;
-  await poller;
+  await watch.stop();
   clearInterval(rssTimer);
   sampleRss();
 
-  const freshness = acked
-    .slice(0, visibleAt.length)
-    .map((t, k) => visibleAt[k]! - t)
-    .sort((a, b) => a - b);
+  const freshness = freshnessOf(acked, visibleAt);
   console.log(`\npipeline benchmark: ${summary.sent} status reports offered at ${rate}/s for ${seconds} s`);
   console.log(
     `  achieved            ${(summary.accepted / sendSeconds).toFixed(0)} accepted/s (${summary.accepted} accepted, ${summary.sent - summary.accepted} not)`,

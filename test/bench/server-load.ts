@@ -6,9 +6,9 @@
 // ceiling; a machine with no idle left is the hardware's (load generator, Kafka and server share cores).
 import { type ChildProcess, spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
+import { freePort } from '../support/pipeline-harness';
 
 export const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
 
@@ -16,14 +16,6 @@ export interface Server {
   name: string;
   url: string;
   child: ChildProcess;
-}
-
-export async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
 }
 
 /** `node <args>` on a free port (PORT, HOST); resolves once `readyPath` answers below 500. */
