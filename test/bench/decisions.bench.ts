@@ -184,14 +184,17 @@ function decisionEvents(count: number, seed: number): DecisionEvent[] {
 
 async function loaderPart(): Promise<void> {
   const N = Number(values.records);
+  const rounds = Number(values.rounds);
   const run = randomUUID().slice(0, 8);
   const prefix = `bench-dloader-${run}.`;
   const logger = pino({ level: process.env.LOG_LEVEL ?? 'warn' });
   const events = decisionEvents(N, 2);
-  const loaderDb = `bench_dloader_${run}`;
-  const baselineDb = `bench_dbaseline_${run}`;
-  for (const database of [loaderDb, baselineDb]) await runMigrations({ url: clickhouseUrl, database });
+  const records = events.map((e) => ({ decisions: [flattenDecision(e)] }));
   const topic = topicNames(prefix).decisions;
+  const databases: string[] = [];
+  console.log(
+    `\ndecision-loader: ${fmt(N)} decision records (one decisions row each), ${rounds} alternating rounds`,
+  );
   try {
     await prefillTopic({
       brokers: brokers!,
@@ -200,56 +203,66 @@ async function loaderPart(): Promise<void> {
       topic,
       records: events.map((e) => ({ key: e.instance_id, value: decisionCodec.encode(e) })),
     });
-    const config = loadDecisionLoaderConfig({
-      KAFKA_BROKERS: brokers,
-      CLICKHOUSE_URL: clickhouseUrl,
-      CLICKHOUSE_DATABASE: loaderDb,
-      TOPIC_PREFIX: prefix,
-      GROUP_ID: `bench-${run}`,
-      RUN_MIGRATIONS: 'false',
-      PORT: '0',
-    });
-    const registry = createMetrics('bench-decision-loader');
-    const loader = await timeLoader(
-      buildDecisionLoader({ config, logger, registry }),
-      registry,
-      'decisions',
-      N,
-    );
-    // The baseline: the same rows, flattened beforehand, in batches as large as the loader's.
-    const records = events.map((e) => ({ decisions: [flattenDecision(e)] }));
-    const perBatch = Math.min(config.batch.maxRows, Math.ceil(N / Math.max(1, loader.flushes)));
-    const baselineSeconds = await writeThroughLoaderWriter({
-      url: clickhouseUrl,
-      database: baselineDb,
-      specs: DECISION_TABLE_SPECS,
-      records,
-      perBatch,
-    });
-    const client = createClickHouseClient({ url: clickhouseUrl, database: loaderDb });
-    const result = await client.query({
-      query: 'SELECT uniqExact(decision_id) AS n FROM decisions',
-      format: 'JSONEachRow',
-    });
-    const [{ n }] = (await result.json()) as [{ n: string }];
-    await client.close();
-    const loaderRows = N / loader.seconds;
-    const baselineRows = N / baselineSeconds;
-    console.log(`
-decision-loader: ${fmt(N)} decision records (one decisions row each)`);
+    const ratios: number[] = [];
+    const loaderRates: number[] = [];
+    // Each round: the loader reads the whole topic again (a new consumer group) into a new database,
+    // then the baseline writes the same rows into another.
+    for (let round = 0; round < rounds; round++) {
+      const loaderDb = `bench_dloader_${run}_${round}`;
+      const baselineDb = `bench_dbaseline_${run}_${round}`;
+      databases.push(loaderDb, baselineDb);
+      for (const database of [loaderDb, baselineDb]) await runMigrations({ url: clickhouseUrl, database });
+      const config = loadDecisionLoaderConfig({
+        KAFKA_BROKERS: brokers,
+        CLICKHOUSE_URL: clickhouseUrl,
+        CLICKHOUSE_DATABASE: loaderDb,
+        TOPIC_PREFIX: prefix,
+        GROUP_ID: `bench-${run}-${round}`,
+        RUN_MIGRATIONS: 'false',
+        PORT: '0',
+      });
+      const registry = createMetrics('bench-decision-loader');
+      const loader = await timeLoader(
+        buildDecisionLoader({ config, logger, registry }),
+        registry,
+        'decisions',
+        N,
+      );
+      // The baseline: the same rows, flattened beforehand, in batches as large as the loader's.
+      const perBatch = Math.min(config.batch.maxRows, Math.ceil(N / Math.max(1, loader.flushes)));
+      const baselineSeconds = await writeThroughLoaderWriter({
+        url: clickhouseUrl,
+        database: baselineDb,
+        specs: DECISION_TABLE_SPECS,
+        records,
+        perBatch,
+      });
+      const client = createClickHouseClient({ url: clickhouseUrl, database: loaderDb });
+      const result = await client.query({
+        query: 'SELECT uniqExact(decision_id) AS n FROM decisions',
+        format: 'JSONEachRow',
+      });
+      const [{ n }] = (await result.json()) as [{ n: string }];
+      await client.close();
+      const loaderRows = N / loader.seconds;
+      const baselineRows = N / baselineSeconds;
+      ratios.push(loaderRows / baselineRows);
+      loaderRates.push(loaderRows);
+      console.log(
+        `  round ${round + 1}: decision-loader (consume, decode, flatten, insert, commit) ${loader.seconds.toFixed(2)} s, ` +
+          `${fmt(loaderRows)} rows/s, ${loader.flushes} flushes taking ${loader.flushSeconds.toFixed(2)} s ` +
+          `(inserts ${loader.insertSeconds.toFixed(2)} s), distinct decisions in ClickHouse ${n}; baseline (the same ` +
+          `rows through the loader's encoders and BatchWriter only, batches of ${fmt(perBatch)}) ` +
+          `${baselineSeconds.toFixed(2)} s, ${fmt(baselineRows)} rows/s; ratio ${percent(loaderRows / baselineRows)}`,
+      );
+      if (Number(n) !== N) throw new Error(`expected ${N} distinct decisions, found ${n}`);
+    }
     console.log(
-      `  decision-loader end to end (consume, decode, flatten, insert, commit): ${loader.seconds.toFixed(2)} s, ` +
-        `${fmt(loaderRows)} rows/s, ${loader.flushes} flushes taking ${loader.flushSeconds.toFixed(2)} s ` +
-        `(inserts ${loader.insertSeconds.toFixed(2)} s); distinct decisions in ClickHouse: ${n}`,
+      `decision-loader / baseline = ${percent(median(ratios))} of rows/s (rounds: ${ratios.map(percent).join(', ')}); ` +
+        `median ${fmt(median(loaderRates))} rows/s`,
     );
-    console.log(
-      `  baseline, the same rows through the loader's encoders and BatchWriter only (batches of ${fmt(perBatch)}): ` +
-        `${baselineSeconds.toFixed(2)} s, ${fmt(baselineRows)} rows/s`,
-    );
-    console.log(`  decision-loader / baseline = ${percent(loaderRows / baselineRows)} of rows/s`);
-    if (Number(n) !== N) throw new Error(`expected ${N} distinct decisions, found ${n}`);
   } finally {
-    await dropRun({ clickhouseUrl, databases: [loaderDb, baselineDb], brokers: brokers!, topics: [topic] });
+    await dropRun({ clickhouseUrl, databases, brokers: brokers!, topics: [topic] });
   }
 }
 
