@@ -9,21 +9,15 @@
 // Needs KAFKA_BROKERS and CLICKHOUSE_URL (defaults: 127.0.0.1:19092, http://127.0.0.1:18123).
 import { randomBytes } from 'node:crypto';
 import { parseArgs } from 'node:util';
-import {
-  BatchWriter,
-  createClickHouseClient,
-  runMigrations,
-  STATUS_TABLE_SPECS,
-  TableBatch,
-} from '@opa-fleet/clickhouse';
+import { createClickHouseClient, runMigrations, STATUS_TABLE_SPECS } from '@opa-fleet/clickhouse';
 import { normalizeStatus, type StatusReport, statusCodec } from '@opa-fleet/contracts';
 import { flattenStatus, STATUS_TABLES, type StatusRows } from '@opa-fleet/flatten';
-import { createKafkaClient, topicNames } from '@opa-fleet/kafka';
+import { topicNames } from '@opa-fleet/kafka';
 import { createMetrics } from '@opa-fleet/runtime';
 import { pino } from 'pino';
-import type { Counter } from 'prom-client';
 import { buildStatusLoader, loadStatusLoaderConfig } from '../../services/status-loader/src';
 import { readFixture } from '../support/fixtures';
+import { dropRun, prefillTopic, timeLoader, writeThroughLoaderWriter } from './loader-run';
 
 const { values: args } = parseArgs({
   options: { records: { type: 'string', default: '20000' }, chunk: { type: 'string', default: '100000' } },
@@ -51,26 +45,14 @@ const perTable = (rows: StatusRows[]) =>
     number
   >;
 
-async function prefill(): Promise<void> {
-  const kafka = createKafkaClient({ brokers: brokers.split(','), clientId: `bench-${run}`, logger });
-  const admin = kafka.admin();
-  await admin.connect();
-  await admin.createTopics({
-    waitForLeaders: true,
-    topics: [{ topic: topicNames(prefix).status, numPartitions: 3 }],
+const prefill = () =>
+  prefillTopic({
+    brokers,
+    clientId: `bench-${run}`,
+    logger,
+    topic: topicNames(prefix).status,
+    records: reports.map((r) => ({ key: r.labels.id, value: statusCodec.encode(r) })),
   });
-  await admin.disconnect();
-  const producer = kafka.producer({ idempotent: true });
-  await producer.connect();
-  for (let i = 0; i < N; i += 2000) {
-    await producer.send({
-      topic: topicNames(prefix).status,
-      acks: -1,
-      messages: reports.slice(i, i + 2000).map((r) => ({ key: r.labels.id, value: statusCodec.encode(r) })),
-    });
-  }
-  await producer.disconnect();
-}
 
 async function loaderRun(database: string) {
   const config = loadStatusLoaderConfig({
@@ -84,29 +66,7 @@ async function loaderRun(database: string) {
   });
   const registry = createMetrics('bench-status-loader');
   const loader = buildStatusLoader({ config, logger, registry });
-  const fetched = registry.getSingleMetric('loader_records_fetched_total') as Counter;
-  const inserted = registry.getSingleMetric('loader_rows_inserted_total') as Counter;
-  const total = async (c: Counter) => (await c.get()).values.reduce((n, v) => n + v.value, 0);
-  const reportsInserted = async () =>
-    (await inserted.get()).values.find((v) => v.labels.table === 'status_reports')?.value ?? 0;
-
-  await loader.start();
-  // Clock starts at the first fetched record (excludes the consumer-group join).
-  while ((await total(fetched)) === 0) await new Promise((r) => setTimeout(r, 2));
-  const t0 = performance.now();
-  while ((await reportsInserted()) < N || loader.consumer.status().pendingRecords > 0) {
-    await new Promise((r) => setTimeout(r, 5));
-  }
-  const seconds = (performance.now() - t0) / 1000;
-  const histogram = async (name: string, suffix: '_count' | '_sum') =>
-    (await (registry.getSingleMetric(name) as Counter).get()).values
-      .filter((v) => (v as { metricName?: string }).metricName === `${name}${suffix}`)
-      .reduce((n, v) => n + v.value, 0);
-  const flushes = await histogram('loader_batch_rows', '_count');
-  const flushSeconds = await histogram('loader_flush_duration_seconds', '_sum');
-  const insertSeconds = await histogram('loader_insert_duration_seconds', '_sum');
-  await loader.stop();
-  return { seconds, flushes, flushSeconds, insertSeconds };
+  return timeLoader(loader, registry, 'status_reports', N);
 }
 
 async function baselineRun(database: string, rows: StatusRows[]) {
@@ -124,20 +84,14 @@ async function baselineRun(database: string, rows: StatusRows[]) {
 }
 
 /** The same rows through the loader's own encoders and writer (RowBinary for samples), nothing else. */
-async function encodedBaselineRun(database: string, rows: StatusRows[]) {
-  const client = createClickHouseClient({ url: clickhouseUrl, database });
-  const writer = new BatchWriter({ client, database, tableOrder: STATUS_TABLES });
-  const t0 = performance.now();
-  const perChunk = Math.max(1, Math.round(CHUNK / (totalRowsOf(rows[0]!) || 1)));
-  for (let i = 0; i < rows.length; i += perChunk) {
-    const batch = new TableBatch(STATUS_TABLE_SPECS);
-    for (const r of rows.slice(i, i + perChunk)) batch.addAll(Object.entries(r));
-    await writer.write(batch);
-  }
-  const seconds = (performance.now() - t0) / 1000;
-  await client.close();
-  return seconds;
-}
+const encodedBaselineRun = (database: string, rows: StatusRows[]) =>
+  writeThroughLoaderWriter({
+    url: clickhouseUrl,
+    database,
+    specs: STATUS_TABLE_SPECS,
+    records: rows,
+    perBatch: Math.max(1, Math.round(CHUNK / (totalRowsOf(rows[0]!) || 1))),
+  });
 
 const totalRowsOf = (r: StatusRows) => STATUS_TABLES.reduce((n, t) => n + r[t].length, 0);
 
@@ -177,18 +131,12 @@ async function main() {
     format: 'JSONEachRow',
   });
   const [{ n }] = (await check.json()) as [{ n: string }];
-  for (const db of [loaderDb, baselineDb, encodedDb])
-    await admin.command({ query: `DROP DATABASE IF EXISTS ${db}` });
   await admin.close();
-  await import('kafkajs').then(async ({ Kafka }) => {
-    const a = new Kafka({
-      brokers: brokers.split(','),
-      clientId: `bench-cleanup-${run}`,
-      logLevel: 0,
-    }).admin();
-    await a.connect();
-    await a.deleteTopics({ topics: [topicNames(prefix).status] }).catch(() => undefined);
-    await a.disconnect();
+  await dropRun({
+    clickhouseUrl,
+    databases: [loaderDb, baselineDb, encodedDb],
+    brokers,
+    topics: [topicNames(prefix).status],
   });
 
   const fmt = (x: number) => Math.round(x).toLocaleString('en-US');

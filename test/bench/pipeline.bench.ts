@@ -8,10 +8,11 @@
 // rows. Rows of different Kafka partitions can land out of order, so single values are approximate;
 // percentiles over thousands of reports are what this reports.
 import { execFileSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { createFleet, createSchedule, runFleet, seededRandom } from '@opa-fleet/fleet-sim';
 import { startPipelineHarness } from '../support/pipeline-harness';
+import { freshnessOf, watchRowCount } from './freshness';
+import { percentile, rssMb, stackPid } from './server-load';
 
 const { values } = parseArgs({
   options: { rate: { type: 'string', default: '1000' }, seconds: { type: 'string', default: '20' } },
@@ -22,26 +23,6 @@ const seconds = Number(values.seconds);
 const envText = execFileSync('bash', ['infra/bin/stack', 'env'], { encoding: 'utf8' });
 process.env.KAFKA_BROKERS ??= /KAFKA_BROKERS=(\S+)/.exec(envText)![1]!;
 process.env.CLICKHOUSE_URL ??= /CLICKHOUSE_URL=(\S+)/.exec(envText)![1]!;
-
-function rssMb(pid: number): number {
-  try {
-    const match = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-    return match ? Number(match[1]) / 1024 : 0;
-  } catch {
-    return 0;
-  }
-}
-
-function stackPid(component: 'kafka' | 'clickhouse'): number | null {
-  try {
-    return Number(readFileSync(`.state/${component}/${component}.pid`, 'utf8').trim()) || null;
-  } catch {
-    return null;
-  }
-}
-
-const percentile = (sorted: number[], p: number) =>
-  sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN;
 
 const harness = await startPipelineHarness({ services: ['gateway', 'status-loader'] });
 try {
@@ -80,21 +61,8 @@ try {
   const warmupRows = Number(warm[0]?.n ?? 0);
 
   const acked: number[] = [];
-  const visibleAt: number[] = [];
-  let polling = true;
-  const poller = (async () => {
-    while (polling) {
-      try {
-        const [row] = await harness.query<{ n: string }>('SELECT count() AS n FROM status_reports');
-        const n = Number(row?.n ?? 0);
-        const now = performance.now();
-        while (visibleAt.length < n - warmupRows) visibleAt.push(now);
-      } catch {
-        // table not there yet
-      }
-      await new Promise((resolve) => setTimeout(resolve, 50));
-    }
-  })();
+  const watch = watchRowCount(harness.query, 'status_reports', warmupRows, 50);
+  const { visibleAt } = watch;
 
   // Status updates only: every instance's version report first would skew a status-rate benchmark.
   const fleet = createFleet({ size: 2000, seed: 9, partitions: ['', 'eu', 'us'], failingShare: 0.2 });
@@ -115,15 +83,11 @@ try {
   const deadline = performance.now() + 120_000;
   while (visibleAt.length < acked.length && performance.now() < deadline)
     await new Promise((r) => setTimeout(r, 100));
-  polling = false;
-  await poller;
+  await watch.stop();
   clearInterval(rssTimer);
   sampleRss();
 
-  const freshness = acked
-    .slice(0, visibleAt.length)
-    .map((t, k) => visibleAt[k]! - t)
-    .sort((a, b) => a - b);
+  const freshness = freshnessOf(acked, visibleAt);
   console.log(`\npipeline benchmark: ${summary.sent} status reports offered at ${rate}/s for ${seconds} s`);
   console.log(
     `  achieved            ${(summary.accepted / sendSeconds).toFixed(0)} accepted/s (${summary.accepted} accepted, ${summary.sent - summary.accepted} not)`,

@@ -19,6 +19,10 @@ const benches: [string, string[]][] = [
     'pipeline: freshness at a steady status rate, peak RSS',
     ['test/bench/pipeline.bench.ts', '--rate', '1000', '--seconds', '20'],
   ],
+  [
+    'decisions: gateway chunks/s vs bare node:http, decision-loader rows/s vs its writer alone, pipeline',
+    ['test/bench/decisions.bench.ts', '--seconds', '10', '--records', '50000', '--pipeline-seconds', '20'],
+  ],
 ];
 let failed = 0;
 for (const [title, args] of benches) {

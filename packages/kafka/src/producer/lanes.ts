@@ -4,9 +4,9 @@
 // hold that batch and reusing its sequence numbers could make the broker drop a different batch as
 // a "duplicate".
 import type { Kafka, Producer as KafkaJsProducer } from 'kafkajs';
-import { Partitioners } from 'kafkajs';
 import type { Logger } from 'pino';
 import { KafkaError } from '../errors';
+import { rememberingKeyPartitioner } from './key-partitioner';
 import type { QueuedSend } from './send-queue';
 
 /** A batch on a lane, from sendBatch() until kafkajs settles it. */
@@ -116,7 +116,7 @@ export class Lanes {
       // Idempotence needs ordered requests per connection; each lane sends one batch at a time anyway.
       maxInFlightRequests: 1,
       allowAutoTopicCreation: false,
-      createPartitioner: Partitioners.DefaultPartitioner,
+      createPartitioner: rememberingKeyPartitioner,
       retry: { retries: this.options.retries, initialRetryTime: 100, maxRetryTime: 2000 },
     });
   }
