@@ -1,10 +1,17 @@
 // Contracts benchmark: normalize+encode, decode and the whole normalize+encode+decode of a status update,
 // against JSON.parse+JSON.stringify of the same body, measured in the same run (ratios are what to quote:
-// the machine is shared and noisy). Bodies: the status-full.json fixture and a generated ~6 KB report with
-// 15 metric families. Run: npx tsx test/bench/contracts.bench.ts [--rounds 7] [--ms 300]
+// the machine is shared and noisy). Bodies: the status-full.json fixture, a generated ~6 KB report with
+// 15 metric families, and what a real OPA v1.22.3 server sent (~70 KB, ~150 families; the real-OPA
+// suite's capture), also written with status schema v2 for the size.
+// Run: npx tsx test/bench/contracts.bench.ts [--rounds 7] [--ms 300]
 
-import { type NormalizeContext, normalizeStatus, statusCodec } from '../../packages/contracts/src/index';
-import { readFixtureText } from '../support/fixtures';
+import {
+  type NormalizeContext,
+  normalizeStatus,
+  statusCodec,
+  statusCodecWriting,
+} from '../../packages/contracts/src/index';
+import { readFixtureText, realOpaStatusBodies } from '../support/fixtures';
 
 const args = process.argv.slice(2);
 const option = (name: string, fallback: number): number => {
@@ -228,13 +235,19 @@ function benchBody(label: string, text: string): { rows: Row[]; size: string } {
   };
 }
 
+const REAL = realOpaStatusBodies().find(
+  (b) => b.opaVersion === 'v1.22.3' && b.name === 'status-prometheus.json',
+)!;
 const bodies: [string, string][] = [
   ['status-full.json', readFixtureText('status-full.json')],
   ['generated 15 families', generatedReport()],
+  ['real OPA v1.22.3', REAL.text],
 ];
 const results = bodies.map(([label, text]) => benchBody(label, text));
+const v2Record = statusCodecWriting(2).encode(normalizeStatus(JSON.parse(REAL.text), ctx)).length;
 console.log(
   `contracts bench: ${ROUNDS} rounds of ${ROUND_MS} ms per step, medians (MB/s = JSON body bytes per second)`,
 );
 console.table(results.flatMap((r) => r.rows));
 for (const r of results) console.log(r.size);
+console.log(`real OPA v1.22.3 written with status schema v2: record ${v2Record} B`);
