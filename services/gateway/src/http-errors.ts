@@ -81,7 +81,9 @@ export function toHttpError(err: unknown, retryAfterSeconds: number): HttpError 
       statusCode: 503,
       body: { code: err.code, message: 'Kafka is unavailable or too slow; retry later', path: null },
       headers: { 'retry-after': String(retryAfterSeconds) },
-      expected: err.retriable,
+      // A producer that is closing refuses new sends: expected while the gateway shuts down with
+      // requests still in flight (a long decision-log chunk), not an error to page anyone for.
+      expected: err.retriable || err.code === 'PRODUCER_CLOSED',
     };
   }
   const fastify = err as { code?: string; statusCode?: number; message?: string };

@@ -429,6 +429,17 @@ describe('Kafka trouble and load shedding', () => {
     expect((await t.app.inject({ method: 'GET', url: '/healthz' })).statusCode).toBe(200);
   });
 
+  it('a producer closing under an in-flight request: 503 with Retry-After, logged as a refusal, not an error', async () => {
+    const t = await buildTestApp({}, RELEASE, { logLevel: 'info' });
+    t.producer.failWith = new KafkaError('PRODUCER_CLOSED', 'producer is closing', { retriable: false });
+    const r = await post(t, '/status', STATUS);
+    expect(r.statusCode).toBe(503);
+    expect(r.headers['retry-after']).toBe('5');
+    const lines = t.logLines.map((line) => JSON.parse(line) as { level: number; msg: string });
+    expect(lines.filter((l) => l.msg === 'report refused')).toHaveLength(1);
+    expect(lines.filter((l) => l.level >= 50)).toEqual([]);
+  });
+
   it('answers 503 KAFKA_UNAVAILABLE at once while the producer is not connected', async () => {
     const t = await buildTestApp();
     t.producer.connected = false;
