@@ -125,6 +125,11 @@ const REQUEST_SCHEMAS = [
   'HistogramValue',
 ];
 
+/** An object schema whose every listed property is required (GitHub sends every field, null or not). */
+function everyPropertyRequired(schema: { type: 'object'; properties: Record<string, Schema> }): Schema {
+  return { ...schema, required: Object.keys(schema.properties) };
+}
+
 const NOT_PROTO = { not: { const: '__proto__' } };
 
 /** Any JSON value without a `__proto__` key at any depth. */
@@ -450,26 +455,8 @@ function bodySchemas(limits: Limits): Record<string, Schema> {
         },
       },
     },
-    GitHubRelease: {
+    GitHubRelease: everyPropertyRequired({
       type: 'object',
-      required: [
-        'url',
-        'html_url',
-        'assets_url',
-        'upload_url',
-        'tarball_url',
-        'zipball_url',
-        'id',
-        'tag_name',
-        'target_commitish',
-        'name',
-        'body',
-        'draft',
-        'prerelease',
-        'created_at',
-        'published_at',
-        'assets',
-      ],
       properties: {
         url: { type: 'string' },
         html_url: { type: 'string' },
@@ -488,22 +475,9 @@ function bodySchemas(limits: Limits): Record<string, Schema> {
         published_at: { type: ['string', 'null'], format: 'date-time' },
         assets: { type: 'array', items: ref('GitHubReleaseAsset') },
       },
-    },
-    GitHubReleaseAsset: {
+    }),
+    GitHubReleaseAsset: everyPropertyRequired({
       type: 'object',
-      required: [
-        'url',
-        'id',
-        'name',
-        'label',
-        'content_type',
-        'state',
-        'size',
-        'download_count',
-        'created_at',
-        'updated_at',
-        'browser_download_url',
-      ],
       properties: {
         url: { type: 'string' },
         id: { type: 'integer' },
@@ -517,7 +491,7 @@ function bodySchemas(limits: Limits): Record<string, Schema> {
         updated_at: { type: ['string', 'null'], format: 'date-time' },
         browser_download_url: { type: 'string' },
       },
-    },
+    }),
     Readiness: {
       type: 'object',
       required: ['status', 'ready', 'checks'],
