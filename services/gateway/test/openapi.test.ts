@@ -30,6 +30,17 @@ function validatorOf(doc: Json, schema: string) {
 
 const REAL_OPA = fileURLToPath(new URL('../../../test/fixtures/opa-real/', import.meta.url));
 
+/** What the gateway itself answers to a status body. */
+async function postStatus(body: unknown) {
+  const t = await buildTestApp();
+  return t.app.inject({
+    method: 'POST',
+    url: '/status',
+    payload: JSON.stringify(body),
+    headers: { 'content-type': 'application/json' },
+  });
+}
+
 describe('the API document', () => {
   it('is what GET /openapi.json serves', async () => {
     const t = await buildTestApp();
@@ -200,13 +211,7 @@ describe('the body schemas and the normalizers', () => {
     ],
   ])('refuse %s, as the gateway does', async (_what, body) => {
     expect(status(JSON.parse(JSON.stringify(body)))).toBe(false);
-    const t = await buildTestApp();
-    const r = await t.app.inject({
-      method: 'POST',
-      url: '/status',
-      payload: JSON.stringify(body),
-      headers: { 'content-type': 'application/json' },
-    });
+    const r = await postStatus(body);
     expect(r.statusCode, r.body).toBe(400);
   });
 
@@ -250,13 +255,7 @@ describe('the body schemas and the normalizers', () => {
     ],
   ])('accept %s, as the gateway does', async (_what, body) => {
     expect(status(body), JSON.stringify(status.errors)).toBe(true);
-    const t = await buildTestApp();
-    const r = await t.app.inject({
-      method: 'POST',
-      url: '/status',
-      payload: JSON.stringify(body),
-      headers: { 'content-type': 'application/json' },
-    });
+    const r = await postStatus(body);
     expect(r.statusCode, r.body).toBe(200);
   });
 });
