@@ -88,33 +88,105 @@ const VERSION_CHECKS = {
   longAgo: versionCheck('chk-4', 40 * DAY, 'v0.18.0'),
 };
 
+/** A decision as the tests describe it; the instance is `inst-<first letter of the id>`. */
+interface KnownDecision {
+  id: string;
+  path: string | null;
+  ago: number;
+  /** OPA's result (default true); undefined: OPA logged none (an error, or an undefined decision). */
+  result?: unknown;
+  error?: unknown;
+  /** Bundle name -> revision (default {authz: 'r1'}). */
+  bundles?: Record<string, string>;
+  /** The deprecated single-bundle `revision` field. */
+  revision?: string;
+  evalNs?: number;
+}
+
+const instanceOf = (d: KnownDecision) => `inst-${d.id.slice(0, 1)}`;
+
 /** Decisions as OPA uploads them; `uploadId` tells two uploads of the same events apart (new event ids). */
-function decisions(
-  uploadId: string,
-  events: { id: string; path: string | null; ago: number; error?: boolean }[],
-): DecisionEvent[] {
+function decisions(uploadId: string, events: KnownDecision[]): DecisionEvent[] {
   let n = 0;
   const chunk = normalizeDecisionChunk(
     events.map((e) => ({
-      labels: { id: `inst-${e.id.slice(0, 1)}`, version: '1.22.3' },
+      labels: { id: instanceOf(e), version: '1.22.3' },
       decision_id: e.id,
       ...(e.path === null ? { query: 'data.x = y' } : { path: e.path }),
       timestamp: new Date((NOW - e.ago) / 1000).toISOString(),
-      result: true,
-      ...(e.error ? { error: { code: 'eval_error', message: 'boom' } } : {}),
+      ...('result' in e ? (e.result === undefined ? {} : { result: e.result }) : { result: true }),
+      ...(e.error ? { error: e.error } : {}),
+      ...(e.revision
+        ? { revision: e.revision }
+        : {
+            bundles: Object.fromEntries(
+              Object.entries(e.bundles ?? { authz: 'r1' }).map(([name, revision]) => [name, { revision }]),
+            ),
+          }),
+      metrics: {
+        counter_server_query_cache_hit: 1,
+        ...(e.evalNs === undefined ? {} : { timer_rego_query_eval_ns: e.evalNs }),
+        timer_server_handler_ns: 900_000,
+      },
     })),
     { receivedAt: NOW, gatewayId: 'gw', partition: null },
     () => `${uploadId}-${n++}`,
   );
   return chunk.events;
 }
-const DECISIONS = [
-  { id: 'a1', path: 'authz/allow', ago: 5 * MIN },
-  { id: 'a2', path: 'authz/allow', ago: 10 * MIN },
-  { id: 'b1', path: 'authz/allow', ago: 15 * MIN, error: true },
-  { id: 'b2', path: null, ago: 20 * MIN },
-  { id: 'a3', path: 'authz/allow', ago: 90 * MIN },
+const EVAL_ERROR = {
+  code: 'eval_conflict_error',
+  message: 'complete rules must not produce multiple outputs',
+};
+// ast.Errors (a compile error) is logged as a list.
+const COMPILE_ERRORS = [
+  { code: 'rego_type_error', message: 'undefined ref: data.lib.x', location: { file: 'a.rego', row: 3 } },
+  { code: 'rego_type_error', message: 'second error' },
 ];
+const D = {
+  a1: { id: 'a1', path: 'authz/allow', ago: 5 * MIN, evalNs: 10_000 },
+  a2: { id: 'a2', path: 'authz/allow', ago: 10 * MIN, result: false, evalNs: 20_000 },
+  b1: {
+    id: 'b1',
+    path: 'authz/allow',
+    ago: 15 * MIN,
+    result: undefined,
+    error: EVAL_ERROR,
+    bundles: { authz: 'r2' },
+    evalNs: 30_000,
+  },
+  b2: { id: 'b2', path: null, ago: 20 * MIN, result: [{ y: 1 }], bundles: {}, evalNs: 400 },
+  a4: {
+    id: 'a4',
+    path: 'httpapi/authz',
+    ago: 30 * MIN,
+    result: { allow: true, reasons: [] },
+    bundles: { authz: 'r2', data: 'd1' },
+    evalNs: 600,
+  },
+  b3: {
+    id: 'b3',
+    path: 'httpapi/authz',
+    ago: 40 * MIN,
+    result: { allow: false, reasons: ['not an admin'] },
+    bundles: { authz: 'r2' },
+    evalNs: 700,
+  },
+  b5: { id: 'b5', path: 'rbac/allow', ago: 50 * MIN, result: undefined, error: COMPILE_ERRORS },
+  a3: { id: 'a3', path: 'authz/allow', ago: 90 * MIN, evalNs: 40_000 },
+  a6: { id: 'a6', path: 'rbac/allow', ago: 100 * MIN, result: undefined, error: EVAL_ERROR },
+  // An OPA without bundle names in its log (the deprecated single `revision`).
+  a7: { id: 'a7', path: 'authz/allow', ago: 110 * MIN, revision: 'legacy-7', evalNs: 50_000 },
+  // Outside the 3 h range the range queries below ask for.
+  a5: { id: 'a5', path: 'authz/allow', ago: 5 * 60 * MIN, evalNs: 9999 },
+} satisfies Record<string, KnownDecision>;
+const DECISIONS: KnownDecision[] = Object.values(D);
+// OPA sent some events again (the first answer was lost), and the first two a third time: new event
+// ids, same decisions. Repeats weigh on the percentiles if counted: see the eval-time test.
+const REUPLOADED: KnownDecision[] = [D.a1, D.a2, D.b1, D.a4];
+const REUPLOADED_AGAIN: KnownDecision[] = [D.a1, D.a2];
+const RANGE = { from: (NOW - 3 * 60 * MIN) / 1_000_000, to: NOW / 1_000_000 + 60 };
+const inRange = (d: KnownDecision) => d.ago <= 3 * 60 * MIN;
 
 const FULL_ID = '6f1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d';
 const DISCO_ID = '9a8b7c6d-5e4f-4a3b-8c2d-1e0f9a8b7c6d';
@@ -136,7 +208,7 @@ const STATUS = {
   }),
 };
 
-async function run<T>(name: string, params: Record<string, string> = {}): Promise<T[]> {
+async function run<T>(name: string, params: Record<string, string | number> = {}): Promise<T[]> {
   const sql = queries.get(name);
   if (!sql) throw new Error(`no query ${name}`);
   return queryRows<T>(config, bindQueryParams(sql, params));
@@ -160,9 +232,9 @@ beforeAll(async () => {
     [VERSION_REPORTS.b, VERSION_REPORTS.b, VERSION_REPORTS.aNew],
     [release('v0.19.2', 24 * 60 * MIN)],
     [VERSION_CHECKS.today, VERSION_CHECKS.twoDaysAgo],
-    // OPA sent the first two events again (the first answer was lost): new event ids, same decisions.
-    decisions('upload-2', DECISIONS.slice(0, 2)),
+    decisions('upload-2', REUPLOADED),
   );
+  await deliverReports(writer, [], [], [], [], decisions('upload-3', REUPLOADED_AGAIN));
 });
 
 afterAll(async () => {
@@ -176,7 +248,13 @@ describe('documented analyst queries on the real ClickHouse', () => {
   it('has a test for every query file', () => {
     expect([...queries.keys()].sort()).toEqual([
       'active-instances-per-version-per-day',
+      'decision-by-id',
+      'decision-errors-last-hour',
+      'decision-eval-time-per-path',
+      'decisions-allow-share-per-path-and-revision',
+      'decisions-of-instance',
       'decisions-per-path-last-hour',
+      'decisions-per-path-per-hour',
       'failed-bundles-last-hour',
       'heap-usage-by-version',
       'latest-status-of-instance',
@@ -316,6 +394,10 @@ describe('documented analyst queries on the real ClickHouse', () => {
   });
 });
 
+const utcHour = (micros: number) =>
+  `${new Date(micros / 1000).toISOString().slice(0, 13).replace('T', ' ')}:00:00`;
+const pathOf = (d: KnownDecision) => d.path ?? '';
+
 describe('decisions', () => {
   it('decisions per policy path in the last hour: each decision once, also when uploaded twice', async () => {
     const rows = await run<{ policy_path: string; decisions: string; instances: string; errors: string }>(
@@ -325,8 +407,142 @@ describe('decisions', () => {
       rows.map((r) => [r.policy_path, Number(r.decisions), Number(r.instances), Number(r.errors)]),
     ).toEqual([
       ['authz/allow', 3, 2, 1],
+      ['httpapi/authz', 2, 2, 0],
       ['', 1, 1, 0],
+      ['rbac/allow', 1, 1, 1],
     ]);
+  });
+
+  it('decisions per policy path per hour in a time range, each decision once', async () => {
+    const rows = await run<{
+      hour: string;
+      policy_path: string;
+      decisions: string;
+      instances: string;
+      errors: string;
+    }>('decisions-per-path-per-hour', RANGE);
+    const expected = new Map<string, { ids: Set<string>; instances: Set<string>; errors: Set<string> }>();
+    for (const d of DECISIONS.filter(inRange)) {
+      const key = `${utcHour(NOW - d.ago)}|${pathOf(d)}`;
+      const group = expected.get(key) ?? { ids: new Set(), instances: new Set(), errors: new Set() };
+      group.ids.add(d.id);
+      group.instances.add(instanceOf(d));
+      if (d.error) group.errors.add(d.id);
+      expected.set(key, group);
+    }
+    const byHourThenCount = (a: (string | number)[], b: (string | number)[]) =>
+      String(a[0]).localeCompare(String(b[0])) ||
+      Number(b[2]) - Number(a[2]) ||
+      (String(a[1]) < String(b[1]) ? -1 : 1);
+    expect(
+      rows.map((r) => [r.hour, r.policy_path, Number(r.decisions), Number(r.instances), Number(r.errors)]),
+    ).toEqual(
+      [...expected]
+        .map(([key, g]) => [...key.split('|'), g.ids.size, g.instances.size, g.errors.size])
+        .sort(byHourThenCount),
+    );
+    // a5 (5 h ago) is outside the range; the 10 decisions inside it are each counted once.
+    expect(rows.reduce((n, r) => n + Number(r.decisions), 0)).toBe(10);
+  });
+
+  it('allow/deny share per policy path and bundle revision, with allow read from true or {"allow": true}', async () => {
+    const rows = await run<{
+      policy_path: string;
+      bundle: string;
+      revision: string;
+      decisions: string;
+      allowed: string;
+      denied: string;
+      other: string;
+      allow_share: number;
+    }>('decisions-allow-share-per-path-and-revision', RANGE);
+    expect(
+      rows.map((r) => [
+        r.policy_path,
+        r.bundle,
+        r.revision,
+        Number(r.decisions),
+        Number(r.allowed),
+        Number(r.denied),
+        Number(r.other),
+      ]),
+    ).toEqual([
+      ['', '', '', 1, 0, 0, 1], // b2: a list, neither allow nor deny
+      ['authz/allow', '', 'legacy-7', 1, 1, 0, 0], // a7: the deprecated `revision`, no bundle names
+      ['authz/allow', 'authz', 'r1', 3, 2, 1, 0], // a1 true, a3 true, a2 false (a1, a2 uploaded 3 times)
+      ['authz/allow', 'authz', 'r2', 1, 0, 0, 1], // b1: an error, no result
+      ['httpapi/authz', 'authz', 'r2', 2, 1, 1, 0], // a4 {"allow":true}, b3 {"allow":false}
+      ['httpapi/authz', 'data', 'd1', 1, 1, 0, 0], // a4 again: it was made with both bundles
+      ['rbac/allow', 'authz', 'r1', 2, 0, 0, 2], // b5, a6: errors
+    ]);
+    expect(rows[2]!.allow_share).toBeCloseTo(2 / 3, 12);
+    expect(rows[4]!.allow_share).toBeCloseTo(1 / 2, 12);
+  });
+
+  it('p50/p99 of timer_rego_query_eval_ns per policy path, each decision weighed once', async () => {
+    const rows = await run<{
+      policy_path: string;
+      decisions: string;
+      eval_ns_p50: number;
+      eval_ns_p99: number;
+      eval_ns_max: number;
+    }>('decision-eval-time-per-path', RANGE);
+    // authz/allow: 10k, 20k, 30k, 40k, 50k; counted with its repeats (a1, a2 three times, b1 twice) the
+    // median would be 20k. quantileExact takes the value at rank floor(level * n): p50 of 5 values is the
+    // third, p99 the fifth; of httpapi/authz's two (600, 700) both are the second. rbac/allow logged no timer.
+    expect(
+      rows.map((r) => [r.policy_path, Number(r.decisions), r.eval_ns_p50, r.eval_ns_p99, r.eval_ns_max]),
+    ).toEqual([
+      ['', 1, 400, 400, 400],
+      ['authz/allow', 5, 30_000, 50_000, 50_000],
+      ['httpapi/authz', 2, 700, 700, 700],
+    ]);
+  });
+
+  it('decisions with errors in the last hour, newest first, each once, with the (first) error', async () => {
+    const rows = await run<{
+      instance_id: string;
+      policy_path: string;
+      decision_id: string;
+      code: string;
+      message: string;
+      error_json: string;
+    }>('decision-errors-last-hour');
+    expect(rows.map((r) => [r.decision_id, r.instance_id, r.policy_path, r.code, r.message])).toEqual([
+      ['b1', 'inst-b', 'authz/allow', EVAL_ERROR.code, EVAL_ERROR.message],
+      ['b5', 'inst-b', 'rbac/allow', 'rego_type_error', 'undefined ref: data.lib.x'],
+    ]);
+    expect(JSON.parse(rows[1]!.error_json)).toEqual(COMPILE_ERRORS);
+  });
+
+  it('one decision by id: the first copy received, with what OPA logged', async () => {
+    const rows = await run<Record<string, unknown>>('decision-by-id', { decision_id: 'a4' });
+    expect(rows).toHaveLength(1);
+    expect(rows[0]).toMatchObject({
+      decision_id: 'a4',
+      instance_id: 'inst-a',
+      event_id: `upload-1-${DECISIONS.indexOf(D.a4)}`,
+      path: 'httpapi/authz',
+      result_json: JSON.stringify(D.a4.result),
+      bundle_names: ['authz', 'data'],
+      bundle_revisions: ['r2', 'd1'],
+    });
+    expect(await run('decision-by-id', { decision_id: 'no-such-decision' })).toEqual([]);
+  });
+
+  it("one instance's decisions in a time range, oldest first, each once", async () => {
+    const from = (NOW - 60 * MIN) / 1_000_000;
+    const rows = await run<{ decision_id: string; policy_path: string; result_json: string | null }>(
+      'decisions-of-instance',
+      { instance_id: 'inst-a', from, to: RANGE.to },
+    );
+    const expected = DECISIONS.filter((d) => instanceOf(d) === 'inst-a' && d.ago <= 60 * MIN).sort(
+      (x, y) => y.ago - x.ago,
+    );
+    expect(rows.map((r) => r.decision_id)).toEqual(['a4', 'a2', 'a1']);
+    expect(rows.map((r) => [r.decision_id, r.policy_path, r.result_json])).toEqual(
+      expected.map((d) => [d.id, pathOf(d), JSON.stringify('result' in d ? d.result : true)]),
+    );
   });
 
   it('one row per decision once merged (FINAL), though a re-upload got new event ids', async () => {
@@ -338,7 +554,10 @@ describe('decisions', () => {
       config,
       `SELECT count() AS n FROM ${config.database}.decisions FINAL`,
     );
-    expect([Number(raw!.n), Number(final!.n)]).toEqual([7, 5]);
+    expect([Number(raw!.n), Number(final!.n)]).toEqual([
+      DECISIONS.length + REUPLOADED.length + REUPLOADED_AGAIN.length,
+      DECISIONS.length,
+    ]);
   });
 });
 

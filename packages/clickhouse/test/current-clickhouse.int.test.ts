@@ -186,9 +186,20 @@ function decisionUpload(upload: string, count: number): DecisionEvent[] {
       decision_id: `dec-${i}`,
       path: i % 3 === 0 ? 'authz/deny' : 'authz/allow',
       input: { user: `u${i}`, nested: { list: [1, 2.5, null, 'x'] } },
-      result: i % 2 === 0,
+      // Booleans, and objects with `allow` as a package's rules give them (the allow-share query reads both).
+      result:
+        i === 3 ? { allow: false, reasons: ['x'] } : i === 5 ? { allow: true, reasons: [] } : i % 2 === 0,
       ...(i === 4 ? { error: { code: 'eval_error', message: 'boom' } } : {}),
-      bundles: { authz: { revision: 'r1' } },
+      ...(i === 2
+        ? {
+            error: [
+              { code: 'rego_type_error', message: 'first' },
+              { code: 'x', message: 'y' },
+            ],
+          }
+        : {}),
+      // The deprecated single-bundle `revision` instead of `bundles`.
+      ...(i === 1 ? { revision: 'legacy-1' } : { bundles: { authz: { revision: 'r1' } } }),
       metrics: { timer_rego_query_eval_ns: 1000 + i, counter_server_query_cache_hit: 0 },
       timestamp: new Date((NOW - i * MIN) / 1000).toISOString().replace('Z', '123Z'),
     })),
@@ -219,11 +230,20 @@ const DELIVERIES: [StatusReport[], TelemetryReport[], ReleaseInfo[], VersionChec
 interface Check {
   id: string;
   sql: string;
-  params?: Record<string, string>;
+  params?: Record<string, string | number>;
 }
 
 const ALL_TABLES = [...STATUS_TABLES, 'version_reports', 'version_checks', 'releases', 'decisions'];
-const LATEST_STATUS_PARAMS = { instance_id: FULL_ID };
+const DECISION_RANGE = { from: (NOW - 3 * 60 * MIN) / 1_000_000, to: NOW / 1_000_000 + 60 };
+/** Parameters of the queries that take some; a DateTime as Unix seconds. */
+const QUERY_PARAMS: Record<string, Record<string, string | number>> = {
+  'latest-status-of-instance': { instance_id: FULL_ID },
+  'decisions-per-path-per-hour': DECISION_RANGE,
+  'decisions-allow-share-per-path-and-revision': DECISION_RANGE,
+  'decision-eval-time-per-path': DECISION_RANGE,
+  'decision-by-id': { decision_id: 'dec-1' },
+  'decisions-of-instance': { instance_id: 'inst-0', ...DECISION_RANGE },
+};
 
 function checks(): Check[] {
   const list: Check[] = [];
@@ -231,7 +251,7 @@ function checks(): Check[] {
     list.push({
       id: `query ${name}`,
       sql,
-      ...(name === 'latest-status-of-instance' ? { params: LATEST_STATUS_PARAMS } : {}),
+      ...(QUERY_PARAMS[name] ? { params: QUERY_PARAMS[name] } : {}),
     });
   }
   list.push({ id: 'view latest_status', sql: 'SELECT * FROM latest_status ORDER BY instance_id' });
@@ -348,6 +368,11 @@ const SERVER_DEFAULTS: ChdbStep[] = [
   },
 ];
 
+/** chDB takes every {name:Type} parameter as text (a DateTime also as Unix seconds). */
+function chdbParams(params: Record<string, string | number>): Record<string, string> {
+  return Object.fromEntries(Object.entries(params).map(([k, v]) => [k, String(v)]));
+}
+
 /** The checks, then the same after OPTIMIZE ... FINAL (ids suffixed ` optimized`). */
 function checkSteps(): ChdbStep[] {
   const steps: ChdbStep[] = [{ id: 'use', sql: `USE ${DATABASE}` }];
@@ -356,7 +381,7 @@ function checkSteps(): ChdbStep[] {
       id: check.id,
       sql: check.sql,
       format: 'JSONEachRow',
-      ...(check.params ? { params: check.params } : {}),
+      ...(check.params ? { params: chdbParams(check.params) } : {}),
     });
     if (check.params) {
       steps.push({
@@ -378,7 +403,7 @@ function checkSteps(): ChdbStep[] {
       id: `${check.id} optimized`,
       sql: check.sql,
       format: 'JSONEachRow',
-      ...(check.params ? { params: check.params } : {}),
+      ...(check.params ? { params: chdbParams(check.params) } : {}),
     });
   }
   return steps;
@@ -651,11 +676,14 @@ describe('single node: what the project sent to 18.16, replayed on current Click
     ]);
   });
 
-  it('a {name:Type} query parameter gives what the inlined literal gives (18.16 has only the latter)', () => {
-    const id = 'query latest-status-of-instance';
-    expect(rowsOf(single, id)).toHaveLength(1);
-    expect(rowsOf(single, id)).toEqual(rowsOf(single, `${id} (inlined)`));
-  });
+  it.each(Object.keys(QUERY_PARAMS))(
+    '%s: {name:Type} query parameters give what the inlined literals give (18.16 has only the latter)',
+    (name) => {
+      const id = `query ${name}`;
+      expect(rowsOf(single, id).length).toBeGreaterThan(0);
+      expect(rowsOf(single, id)).toEqual(rowsOf(single, `${id} (inlined)`));
+    },
+  );
 
   it.each(CHECKS.map((c) => c.id))('%s: same answer as 18.16, before and after merges', (id) => {
     const expected = legacy.results.get(id)!;
