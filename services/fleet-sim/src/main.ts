@@ -1,6 +1,8 @@
 #!/usr/bin/env -S npx tsx
 // fleet-sim: N simulated OPA instances reporting to a gateway. Exits 1 if any report was not accepted.
 import { parseArgs } from 'node:util';
+import { OPA_UPLOAD_SIZE_LIMIT_BYTES } from './decision-chunks';
+import { createDecisionLog } from './decision-log';
 import { createFleet } from './fleet';
 import { seededRandom } from './random';
 import { createSchedule } from './schedule';
@@ -17,7 +19,14 @@ const USAGE = `usage: fleet-sim [options]
   --failing-share F     share of instances with a failing bundle (default 0.2)
   --day-seconds S       length of a simulated day: version reports repeat once per day (default 60)
   --concurrency N       maximum requests in flight (default 32)
-  --token T             bearer token for status updates (env FLEET_SIM_TOKEN)
+  --decision-rate R     decisions per second over the whole fleet, uploaded as OPA's decision logs
+                        (gzipped JSON arrays to /logs[/<partition>]); 0 sends none
+                        (default 100, env FLEET_SIM_DECISION_RATE)
+  --decision-upload-seconds S
+                        how often each instance uploads its buffered decisions (default 10; OPA: 300-600)
+  --decision-chunk-bytes B
+                        largest gzipped chunk, OPA's upload_size_limit_bytes (default 32768)
+  --token T             bearer token for status updates and decision logs (env FLEET_SIM_TOKEN)
   --json                print the summary as JSON on stdout
   --quiet               no live progress line`;
 
@@ -50,6 +59,9 @@ async function main(): Promise<number> {
         'failing-share': { type: 'string' },
         'day-seconds': { type: 'string' },
         concurrency: { type: 'string' },
+        'decision-rate': { type: 'string' },
+        'decision-upload-seconds': { type: 'string' },
+        'decision-chunk-bytes': { type: 'string' },
         token: { type: 'string' },
         json: { type: 'boolean' },
         quiet: { type: 'boolean' },
@@ -82,6 +94,23 @@ async function main(): Promise<number> {
     dayMs: number(args['day-seconds'], 'day-seconds', 60) * 1000,
     changeChance: 0.05,
   });
+  const decisionRate = number(
+    args['decision-rate'] ?? process.env.FLEET_SIM_DECISION_RATE,
+    'decision-rate',
+    100,
+  );
+  const decisions =
+    decisionRate > 0
+      ? createDecisionLog(fleet, seededRandom(seed + 2), {
+          eventsPerSecond: decisionRate,
+          uploadIntervalMs:
+            Math.max(0.001, number(args['decision-upload-seconds'], 'decision-upload-seconds', 10)) * 1000,
+          limitBytes: Math.max(
+            1,
+            number(args['decision-chunk-bytes'], 'decision-chunk-bytes', OPA_UPLOAD_SIZE_LIMIT_BYTES),
+          ),
+        })
+      : undefined;
   const live = !args.quiet && process.stderr.isTTY;
   const summary = await runFleet(schedule, {
     target,
@@ -91,6 +120,7 @@ async function main(): Promise<number> {
     concurrency: Math.max(1, number(args.concurrency, 'concurrency', 32)),
     requestTimeoutMs: 10_000,
     statusToken: args.token ?? process.env.FLEET_SIM_TOKEN,
+    decisions,
     onProgress: live ? (p) => process.stderr.write(`\r${progressLine(p)}\x1b[K`) : undefined,
   });
   if (live) process.stderr.write('\n');
@@ -103,6 +133,12 @@ async function main(): Promise<number> {
     console.log(
       `version reports ${summary.byKind.version.accepted}/${summary.byKind.version.sent} accepted, status updates ${summary.byKind.status.accepted}/${summary.byKind.status.sent} accepted, max latency ${summary.maxMs.toFixed(1)} ms`,
     );
+    if (decisions) {
+      const { decisionEvents: events, byKind } = summary;
+      console.log(
+        `decisions ${events.accepted}/${events.sent} accepted in ${byKind.decisions.accepted}/${byKind.decisions.sent} chunks${events.dropped > 0 ? `, ${events.dropped} dropped (larger than one chunk)` : ''}`,
+      );
+    }
   }
   const allAccepted = summary.accepted === summary.sent;
   if (!allAccepted)

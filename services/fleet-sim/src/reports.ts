@@ -26,12 +26,17 @@ function userAgent(instance: SimulatedInstance): string {
   return `Open Policy Agent/${versionTag(instance.version)} (${instance.os}, ${instance.arch})`;
 }
 
+/** The headers OPA sends with a JSON body (status updates, decision-log chunks). */
+export function opaHeaders(instance: SimulatedInstance): Record<string, string> {
+  return { 'content-type': 'application/json', 'user-agent': userAgent(instance) };
+}
+
 export function versionReport(instance: SimulatedInstance, seq = 0, trace = false): OutgoingReport {
   return {
     kind: 'version',
     seq,
     path: '/v1/version',
-    headers: { 'content-type': 'application/json', 'user-agent': userAgent(instance) },
+    headers: opaHeaders(instance),
     body: JSON.stringify({
       id: instance.id,
       version: versionTag(instance.version),
@@ -230,10 +235,7 @@ export function statusReport(
     kind: 'status',
     seq,
     path: instance.partition === null ? '/status/' : `/status/${encodeURIComponent(instance.partition)}`,
-    headers: {
-      'content-type': 'application/json',
-      'user-agent': userAgent(instance),
-    },
+    headers: opaHeaders(instance),
     body: JSON.stringify(body),
   };
 }

@@ -1,6 +1,7 @@
-// Sends the schedule's reports to a gateway at a target rate with bounded concurrency, and counts
-// what the gateway answered.
+// Sends the schedule's reports (and, when given, the fleet's decision-log chunks) to a gateway at a
+// target rate with bounded concurrency, and counts what the gateway answered.
 import http from 'node:http';
+import type { DecisionLog, DecisionUpload } from './decision-log';
 import { LatencyRecorder } from './latency';
 import type { OutgoingReport } from './reports';
 import type { Schedule } from './schedule';
@@ -15,11 +16,13 @@ export interface RunOptions {
   durationMs?: number;
   concurrency: number;
   requestTimeoutMs: number;
-  /** Bearer token sent with status updates, when the gateway requires one. */
+  /** Bearer token sent with status updates and decision logs, when the gateway requires one. */
   statusToken?: string;
+  /** The fleet's decision logs, uploaded beside the reports (paced by their own rate); none when absent. */
+  decisions?: DecisionLog;
   onProgress?: (progress: RunProgress) => void;
   /** Called at the moment each 2xx arrives (benchmarks time freshness from it). */
-  onAccepted?: (report: OutgoingReport) => void;
+  onAccepted?: (request: OutgoingRequest) => void;
 }
 
 export interface KindCounts {
@@ -42,23 +45,29 @@ export interface RunProgress {
   p99Ms: number;
 }
 
+/** What the sender posts: a report of the schedule or a decision-log chunk. */
+export type OutgoingRequest = OutgoingReport | DecisionUpload;
+
 export interface RunSummary extends RunProgress {
-  byKind: Record<OutgoingReport['kind'], KindCounts>;
+  /** Requests by kind (for `decisions`: chunks). */
+  byKind: Record<OutgoingRequest['kind'], KindCounts>;
+  /** Decision events in the chunks sent and in those accepted; dropped: too large for one chunk (as OPA drops them). */
+  decisionEvents: KindCounts & { dropped: number };
   /** Accepted status updates per request path (`/status/`, `/status/<partition>`). */
   acceptedStatusByPath: Record<string, number>;
   /** Sequence numbers of accepted reports by kind (see ScheduleOptions.trace). */
   acceptedSeqs: Record<OutgoingReport['kind'], number[]>;
-  /** Sequence numbers of reports answered 5xx or not at all: OPA would send these again. */
+  /** Sequence numbers of reports (not decision chunks) answered 5xx or not at all: OPA would send these again. */
   unansweredSeqs: number[];
   maxMs: number;
 }
 
-function post(agent: http.Agent, target: URL, report: OutgoingReport, options: RunOptions): Promise<number> {
+function post(agent: http.Agent, target: URL, report: OutgoingRequest, options: RunOptions): Promise<number> {
   const headers: Record<string, string | number> = {
     ...report.headers,
     'content-length': Buffer.byteLength(report.body),
   };
-  if (report.kind === 'status' && options.statusToken)
+  if (report.kind !== 'version' && options.statusToken)
     headers.authorization = `Bearer ${options.statusToken}`;
   return new Promise((resolve, reject) => {
     const request = http.request(
@@ -90,7 +99,12 @@ export async function runFleet(schedule: Schedule, options: RunOptions): Promise
     p50Ms: 0,
     p99Ms: 0,
     maxMs: 0,
-    byKind: { version: { sent: 0, accepted: 0 }, status: { sent: 0, accepted: 0 } },
+    byKind: {
+      version: { sent: 0, accepted: 0 },
+      status: { sent: 0, accepted: 0 },
+      decisions: { sent: 0, accepted: 0 },
+    },
+    decisionEvents: { sent: 0, accepted: 0, dropped: 0 },
     acceptedStatusByPath: {},
     acceptedSeqs: { version: [], status: [] },
     unansweredSeqs: [],
@@ -100,7 +114,7 @@ export async function runFleet(schedule: Schedule, options: RunOptions): Promise
   const deadline = options.durationMs === undefined ? Number.POSITIVE_INFINITY : started + options.durationMs;
   let inFlight = 0;
 
-  const sendOne = async (report: OutgoingReport) => {
+  const sendOne = async (report: OutgoingRequest) => {
     const t0 = performance.now();
     try {
       const status = await post(agent, options.target, report, options);
@@ -111,17 +125,18 @@ export async function runFleet(schedule: Schedule, options: RunOptions): Promise
         options.onAccepted?.(report);
         summary.accepted += 1;
         summary.byKind[report.kind].accepted += 1;
-        summary.acceptedSeqs[report.kind].push(report.seq);
+        if (report.kind === 'decisions') summary.decisionEvents.accepted += report.events;
+        else summary.acceptedSeqs[report.kind].push(report.seq);
         if (report.kind === 'status')
           summary.acceptedStatusByPath[report.path] = (summary.acceptedStatusByPath[report.path] ?? 0) + 1;
       } else if (status >= 400 && status < 500) summary.rejected += 1;
       else {
         summary.unavailable += 1;
-        summary.unansweredSeqs.push(report.seq);
+        if (report.kind !== 'decisions') summary.unansweredSeqs.push(report.seq);
       }
     } catch {
       summary.failed += 1;
-      summary.unansweredSeqs.push(report.seq);
+      if (report.kind !== 'decisions') summary.unansweredSeqs.push(report.seq);
     } finally {
       inFlight -= 1;
     }
@@ -143,19 +158,38 @@ export async function runFleet(schedule: Schedule, options: RunOptions): Promise
   };
   const ticker = options.onProgress ? setInterval(() => options.onProgress!(progress()), 250) : undefined;
 
+  const start = (report: OutgoingRequest) => {
+    summary.sent += 1;
+    summary.byKind[report.kind].sent += 1;
+    if (report.kind === 'decisions') summary.decisionEvents.sent += report.events;
+    inFlight += 1;
+    void sendOne(report);
+  };
+  // Decision chunks wait here for a free request slot (the decision log paces itself by the clock).
+  const chunks: DecisionUpload[] = [];
+  const startChunks = () => {
+    while (chunks.length > 0 && inFlight < options.concurrency) start(chunks.shift()!);
+  };
+
   // Pace by the clock: at any moment at most rate × elapsed reports have been started.
-  while (summary.sent < limit && performance.now() < deadline) {
+  let reports = 0;
+  while (reports < limit && performance.now() < deadline) {
+    if (options.decisions) chunks.push(...options.decisions.due(Date.now()));
+    startChunks();
     const due = Math.min(limit, Math.floor(((performance.now() - started) / 1000) * options.rate) + 1);
-    while (summary.sent < due && inFlight < options.concurrency) {
-      const report = schedule.next(Date.now());
-      summary.sent += 1;
-      summary.byKind[report.kind].sent += 1;
-      inFlight += 1;
-      void sendOne(report);
+    while (reports < due && inFlight < options.concurrency) {
+      reports += 1;
+      start(schedule.next(Date.now()));
     }
     await new Promise((resolve) => setTimeout(resolve, 1));
   }
-  while (inFlight > 0) await new Promise((resolve) => setTimeout(resolve, 5));
+  // Like OPA stopping: what the instances still buffer is uploaded.
+  if (options.decisions) chunks.push(...options.decisions.flush(Date.now()));
+  while (inFlight > 0 || chunks.length > 0) {
+    startChunks();
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+  summary.decisionEvents.dropped = options.decisions?.dropped ?? 0;
   if (ticker) clearInterval(ticker);
   agent.destroy();
   Object.assign(summary, progress());
