@@ -4,7 +4,7 @@ import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { DEFAULT_PORTS, startPipeline } from './pipeline';
+import { DEFAULT_PORT_BASE, servicePorts, startPipeline } from './pipeline';
 
 const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
 const { values: args } = parseArgs({
@@ -13,8 +13,17 @@ const { values: args } = parseArgs({
     'demo-rate': { type: 'string', default: '50' },
     'demo-seconds': { type: 'string', default: '120' },
     'demo-instances': { type: 'string', default: '200' },
+    'demo-decision-rate': { type: 'string', default: '200' },
+    'port-base': { type: 'string', default: process.env.SERVICE_PORT_BASE ?? String(DEFAULT_PORT_BASE) },
   },
 });
+
+const portBase = Number(args['port-base']);
+if (!Number.isInteger(portBase) || portBase < 1 || portBase > 65_530) {
+  console.error(`[start] --port-base (SERVICE_PORT_BASE) must be a port number, got "${args['port-base']}"`);
+  process.exit(2);
+}
+const ports = servicePorts(portBase);
 
 const kafkaBrokers = process.env.KAFKA_BROKERS ?? '127.0.0.1:19092';
 const clickhouseUrl = process.env.CLICKHOUSE_URL ?? 'http://127.0.0.1:18123';
@@ -32,7 +41,7 @@ const pipeline = startPipeline({
   database,
   topicPrefix: process.env.TOPIC_PREFIX ?? 'opa.',
   groupPrefix: process.env.GROUP_PREFIX ?? 'opa.',
-  ports: DEFAULT_PORTS,
+  ports,
   logDir,
   env: releasesFile
     ? { 'release-advisor': { RELEASES_FILE: releasesFile, RELEASES_API_ENABLED: 'false' } }
@@ -60,13 +69,14 @@ try {
 }
 
 const gateway = pipeline.gatewayUrl;
+const clickhousePort = process.env.CLICKHOUSE_TCP_PORT ?? 19000;
 console.log(`
   gateway            ${gateway}   (POST /v1/version, /status[/<partition>], /logs[/<partition>];
                      GET /repos/open-policy-agent/opa/releases/latest; /metrics, /openapi.json)
-  status-loader      http://127.0.0.1:${DEFAULT_PORTS['status-loader']}/metrics
-  telemetry-loader   http://127.0.0.1:${DEFAULT_PORTS['telemetry-loader']}/metrics
-  decision-loader    http://127.0.0.1:${DEFAULT_PORTS['decision-loader']}/metrics
-  release-advisor    http://127.0.0.1:${DEFAULT_PORTS['release-advisor']}/metrics
+  status-loader      http://127.0.0.1:${ports['status-loader']}/metrics
+  telemetry-loader   http://127.0.0.1:${ports['telemetry-loader']}/metrics
+  decision-loader    http://127.0.0.1:${ports['decision-loader']}/metrics
+  release-advisor    http://127.0.0.1:${ports['release-advisor']}/metrics
   Kafka              ${kafkaBrokers}
   ClickHouse         ${clickhouseUrl}  (database ${database})
   logs               ${logDir}/<service>.log
@@ -78,14 +88,16 @@ console.log(`
     curl -s -A OPA-Version-Checker ${gateway}/repos/open-policy-agent/opa/releases/latest
     gzip -c test/fixtures/opa-real/v1.22.3/decisions.json | curl -s -H 'content-type: application/json' \\
          -H 'content-encoding: gzip' --data-binary @- ${gateway}/logs/demo
-    clickhouse-client --port ${process.env.CLICKHOUSE_TCP_PORT ?? 19000} --query 'SELECT version, uniqExact(instance_id) AS instances FROM ${database}.version_reports GROUP BY version ORDER BY version'
+    clickhouse-client --port ${clickhousePort} --query 'SELECT version, uniqExact(instance_id) AS instances FROM ${database}.version_reports GROUP BY version ORDER BY version'
+    clickhouse-client --port ${clickhousePort} --database ${database} < schemas/clickhouse/queries/decisions-per-path-last-hour.sql
+                     (decisions per policy path in the last hour; every analyst query: schemas/clickhouse/README.md)
 
   Ctrl-C stops everything.
 `);
 
 if (args.demo) {
   say(
-    `driving a simulated fleet: ${args['demo-instances']} instances, ${args['demo-rate']} reports/s for ${args['demo-seconds']} s`,
+    `driving a simulated fleet: ${args['demo-instances']} instances, ${args['demo-rate']} reports/s and ${args['demo-decision-rate']} decisions/s (decision logs uploaded every 5 s) for ${args['demo-seconds']} s`,
   );
   const sim = spawn(
     process.execPath,
@@ -101,10 +113,17 @@ if (args.demo) {
       args['demo-rate']!,
       '--duration',
       args['demo-seconds']!,
+      '--decision-rate',
+      args['demo-decision-rate']!,
+      '--decision-upload-seconds',
+      '5',
     ],
     { cwd: repoRoot, stdio: 'inherit' },
   );
-  sim.on('exit', (code) =>
-    say(`simulated fleet finished (exit ${code}); the pipeline keeps running until Ctrl-C`),
-  );
+  sim.on('exit', (code) => {
+    say(`simulated fleet finished (exit ${code}); the pipeline keeps running until Ctrl-C`);
+    say(
+      `decisions so far: clickhouse-client --port ${clickhousePort} --database ${database} < schemas/clickhouse/queries/decisions-per-path-last-hour.sql`,
+    );
+  });
 }

@@ -54,13 +54,23 @@ export interface Pipeline {
 
 const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
 
-export const DEFAULT_PORTS: Record<ServiceName, number> = {
-  gateway: 8080,
-  'status-loader': 8081,
-  'telemetry-loader': 8082,
-  'decision-loader': 8085,
-  'release-advisor': 8083,
+/** Each service's port as an offset from one base port (8080 by default: 8080-8083 and 8085). */
+const PORT_OFFSETS: Record<ServiceName, number> = {
+  gateway: 0,
+  'status-loader': 1,
+  'telemetry-loader': 2,
+  'release-advisor': 3,
+  'decision-loader': 5,
 };
+
+export function servicePorts(base: number): Record<ServiceName, number> {
+  return Object.fromEntries(
+    Object.entries(PORT_OFFSETS).map(([name, offset]) => [name, base + offset]),
+  ) as Record<ServiceName, number>;
+}
+
+export const DEFAULT_PORT_BASE = 8080;
+export const DEFAULT_PORTS: Record<ServiceName, number> = servicePorts(DEFAULT_PORT_BASE);
 
 function serviceEnv(name: ServiceName, options: PipelineOptions): Record<string, string> {
   const common = {
