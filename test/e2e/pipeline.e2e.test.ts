@@ -1,5 +1,6 @@
 // The whole pipeline as real processes: simulated fleet -> gateway -> Kafka -> loaders -> ClickHouse.
-import { createFleet, createSchedule, runFleet, seededRandom } from '@opa-fleet/fleet-sim';
+import { bindQueryParams, loadAnalystQueries } from '@opa-fleet/clickhouse';
+import { createDecisionLog, createFleet, createSchedule, runFleet, seededRandom } from '@opa-fleet/fleet-sim';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type PipelineHarness, startPipelineHarness } from '../support/pipeline-harness';
 
@@ -90,6 +91,58 @@ describe('pipeline end to end', () => {
       release_notes: 'https://github.com/open-policy-agent/opa/releases/tag/v1.5.0',
       opa_up_to_date: false,
     });
+  });
+
+  it("lands every decision of the simulated fleet's decision logs once, as the documented queries count", async () => {
+    const fleet = createFleet({ size: 12, seed: 7, partitions: ['', 'eu'], failingShare: 0.25 });
+    const schedule = createSchedule(fleet, seededRandom(8), { dayMs: 60_000, changeChance: 0 });
+    const accepted = new Set<string>();
+    const started = Math.floor(Date.now() / 1000);
+    const summary = await runFleet(schedule, {
+      target: new URL(harness.pipeline.gatewayUrl),
+      rate: 2,
+      durationMs: 3000,
+      concurrency: 8,
+      requestTimeoutMs: 10_000,
+      decisions: createDecisionLog(fleet, seededRandom(9), { eventsPerSecond: 400, uploadIntervalMs: 500 }),
+      onAccepted: (request) => {
+        if (request.kind === 'decisions') for (const id of request.decisionIds) accepted.add(id);
+      },
+    });
+    expect(summary.decisionEvents.sent).toBeGreaterThanOrEqual(1000);
+    expect(summary.decisionEvents.accepted).toBe(summary.decisionEvents.sent);
+    expect(summary.byKind.decisions.accepted).toBe(summary.byKind.decisions.sent);
+    expect(accepted.size).toBe(summary.decisionEvents.accepted);
+
+    const rows = await harness.waitFor<{ decision_id: string; partition: string }>(
+      'SELECT decision_id, partition FROM decisions FINAL',
+      (found) => found.length >= accepted.size,
+    );
+    expect(rows.map((r) => r.decision_id).sort()).toEqual([...accepted].sort());
+    // /logs and /logs/eu: each instance's partition.
+    expect(new Set(rows.map((r) => r.partition))).toEqual(new Set(['', 'eu']));
+
+    const queries = loadAnalystQueries();
+    const perHour = await harness.query<{ policy_path: string; decisions: string }>(
+      bindQueryParams(queries.get('decisions-per-path-per-hour')!, {
+        from: started - 60,
+        to: started + 3600,
+      }),
+    );
+    expect(perHour.reduce((n, r) => n + Number(r.decisions), 0)).toBe(accepted.size);
+    expect(new Set(perHour.map((r) => r.policy_path))).toEqual(
+      new Set(['authz/allow', 'httpapi/authz', 'kubernetes/admission/deny']),
+    );
+    const share = await harness.query<{ allowed: string; denied: string }>(
+      bindQueryParams(queries.get('decisions-allow-share-per-path-and-revision')!, {
+        from: started - 60,
+        to: started + 3600,
+      }),
+    );
+    const allowed = share.reduce((n, r) => n + Number(r.allowed), 0);
+    const denied = share.reduce((n, r) => n + Number(r.denied), 0);
+    expect(allowed).toBeGreaterThan(denied);
+    expect(denied).toBeGreaterThan(0);
   });
 
   it('picks up a status partition first seen after the loaders started', async () => {
