@@ -1,5 +1,6 @@
 #!/usr/bin/env -S npx tsx
-// fleet-sim: N simulated OPA instances reporting to a gateway. Exits 1 if any report was not accepted.
+// fleet-sim: N simulated OPA instances reporting to a gateway (and uploading decision logs). Exits 1 if
+// any report or chunk was not accepted.
 import { parseArgs } from 'node:util';
 import { OPA_UPLOAD_SIZE_LIMIT_BYTES } from './decision-chunks';
 import { createDecisionLog } from './decision-log';
@@ -143,7 +144,7 @@ async function main(): Promise<number> {
   const allAccepted = summary.accepted === summary.sent;
   if (!allAccepted)
     console.error(
-      `fleet-sim: ${summary.sent - summary.accepted} of ${summary.sent} reports were not accepted`,
+      `fleet-sim: ${summary.sent - summary.accepted} of ${summary.sent} requests (reports and decision-log chunks) were not accepted`,
     );
   return allAccepted ? 0 : 1;
 }
