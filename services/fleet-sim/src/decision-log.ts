@@ -1,6 +1,7 @@
 // The fleet's decision logs, like OPA's decision_logs plugin with its periodic trigger: every instance
 // buffers the decisions it makes and uploads the buffer every `uploadIntervalMs`, split into chunks under
-// the upload size limit, to `/logs` (or `/logs/<partition>` for an instance with a partition).
+// the upload size limit, to `/logs` (or `/logs/<partition>` for an instance with a partition). A chunk
+// that got no 2xx is requeued and goes again with that instance's next upload, as OPA requeues it.
 // Pure given the clock values passed in and the seeded random: the same seed gives the same uploads.
 import { encodeDecisionChunks, OPA_UPLOAD_SIZE_LIMIT_BYTES } from './decision-chunks';
 import { type DecisionEventBody, decisionEvent } from './decision-events';
@@ -24,6 +25,10 @@ export interface DecisionUpload extends Omit<OutgoingReport, 'kind' | 'body'> {
   body: Buffer;
   events: number;
   decisionIds: string[];
+  /** 0 for the first send; one more each time the chunk is requeued. */
+  attempt: number;
+  /** Position of the uploading instance in the fleet. */
+  instance: number;
 }
 
 export interface DecisionLog {
@@ -31,13 +36,19 @@ export interface DecisionLog {
   due(nowMs: number): DecisionUpload[];
   /** The chunks of every buffered decision (OPA uploads what it holds when it stops). */
   flush(nowMs: number): DecisionUpload[];
+  /** A chunk that got no 2xx: it goes again, first, with its instance's next upload. */
+  requeue(upload: DecisionUpload): void;
   /** Events dropped so far because one alone did not fit under the size limit. */
   readonly dropped: number;
+  /** Events in requeued chunks not handed out again yet. */
+  readonly requeued: number;
 }
 
 interface InstanceLog {
   instance: SimulatedInstance;
   buffer: DecisionEventBody[];
+  /** Chunks to send again (requeued), oldest first. */
+  retry: DecisionUpload[];
   nextUploadMs: number;
   reqId: number;
 }
@@ -49,13 +60,20 @@ export function createDecisionLog(
 ): DecisionLog {
   const limitBytes = options.limitBytes ?? OPA_UPLOAD_SIZE_LIMIT_BYTES;
   const interval = Math.max(1, options.uploadIntervalMs);
-  const logs: InstanceLog[] = fleet.map((instance) => ({ instance, buffer: [], nextUploadMs: 0, reqId: 0 }));
+  const logs: InstanceLog[] = fleet.map((instance) => ({
+    instance,
+    buffer: [],
+    retry: [],
+    nextUploadMs: 0,
+    reqId: 0,
+  }));
   let startMs: number | null = null;
   let madeUntilMs = 0;
   let made = 0;
   let cursor = 0;
   let seq = 0;
   let dropped = 0;
+  let requeued = 0;
 
   const start = (nowMs: number) => {
     startMs = nowMs;
@@ -81,22 +99,30 @@ export function createDecisionLog(
     madeUntilMs = nowMs;
   };
 
-  const upload = (log: InstanceLog): DecisionUpload[] => {
-    if (log.buffer.length === 0) return [];
+  const upload = (log: InstanceLog, index: number): DecisionUpload[] => {
+    const again = log.retry;
+    log.retry = [];
+    requeued -= again.reduce((n, u) => n + u.events, 0);
+    if (log.buffer.length === 0) return again;
     const events = log.buffer;
     log.buffer = [];
     const encoded = encodeDecisionChunks(events, limitBytes);
     dropped += encoded.dropped;
     const { partition } = log.instance;
-    return encoded.chunks.map((chunk) => ({
-      kind: 'decisions',
-      seq: seq++,
-      path: partition === null ? '/logs' : `/logs/${encodeURIComponent(partition)}`,
-      headers: { ...opaHeaders(log.instance), 'content-encoding': 'gzip' },
-      body: chunk.body,
-      events: chunk.count,
-      decisionIds: events.slice(chunk.first, chunk.first + chunk.count).map((e) => e.decision_id),
-    }));
+    const fresh = encoded.chunks.map(
+      (chunk): DecisionUpload => ({
+        kind: 'decisions',
+        seq: seq++,
+        path: partition === null ? '/logs' : `/logs/${encodeURIComponent(partition)}`,
+        headers: { ...opaHeaders(log.instance), 'content-encoding': 'gzip' },
+        body: chunk.body,
+        events: chunk.count,
+        decisionIds: events.slice(chunk.first, chunk.first + chunk.count).map((e) => e.decision_id),
+        attempt: 0,
+        instance: index,
+      }),
+    );
+    return [...again, ...fresh];
   };
 
   return {
@@ -105,21 +131,28 @@ export function createDecisionLog(
       if (startMs === null) start(nowMs);
       makeDue(nowMs);
       const uploads: DecisionUpload[] = [];
-      for (const log of logs) {
+      for (const [index, log] of logs.entries()) {
         if (nowMs < log.nextUploadMs) continue;
         // The next slot after now (a late caller skips slots rather than uploading twice in a row).
         log.nextUploadMs += interval * (Math.floor((nowMs - log.nextUploadMs) / interval) + 1);
-        uploads.push(...upload(log));
+        uploads.push(...upload(log, index));
       }
       return uploads;
     },
     flush(nowMs) {
       if (startMs === null) return [];
       makeDue(nowMs);
-      return logs.flatMap(upload);
+      return logs.flatMap((log, index) => upload(log, index));
+    },
+    requeue(chunk) {
+      logs[chunk.instance]!.retry.push({ ...chunk, attempt: chunk.attempt + 1 });
+      requeued += chunk.events;
     },
     get dropped() {
       return dropped;
+    },
+    get requeued() {
+      return requeued;
     },
   };
 }

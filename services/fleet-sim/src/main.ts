@@ -137,7 +137,10 @@ async function main(): Promise<number> {
     if (decisions) {
       const { decisionEvents: events, byKind } = summary;
       console.log(
-        `decisions ${events.accepted}/${events.sent} accepted in ${byKind.decisions.accepted}/${byKind.decisions.sent} chunks${events.dropped > 0 ? `, ${events.dropped} dropped (larger than one chunk)` : ''}`,
+        `decisions ${events.accepted}/${events.sent} accepted in ${byKind.decisions.accepted}/${byKind.decisions.sent} chunks` +
+          (events.resent > 0 ? `, ${events.resent} sent again` : '') +
+          (events.unacknowledged > 0 ? `, ${events.unacknowledged} never acknowledged` : '') +
+          (events.dropped > 0 ? `, ${events.dropped} dropped (larger than one chunk)` : ''),
       );
     }
   }

@@ -51,8 +51,12 @@ export type OutgoingRequest = OutgoingReport | DecisionUpload;
 export interface RunSummary extends RunProgress {
   /** Requests by kind (for `decisions`: chunks). */
   byKind: Record<OutgoingRequest['kind'], KindCounts>;
-  /** Decision events in the chunks sent and in those accepted; dropped: too large for one chunk (as OPA drops them). */
-  decisionEvents: KindCounts & { dropped: number };
+  /**
+   * Decision events: sent (each once, however often its chunk went), accepted, dropped (too large for one
+   * chunk, as OPA drops them), resent (in chunks sent again after a 5xx or no answer), unacknowledged
+   * (in chunks requeued that the run ended before sending again).
+   */
+  decisionEvents: KindCounts & { dropped: number; resent: number; unacknowledged: number };
   /** Accepted status updates per request path (`/status/`, `/status/<partition>`). */
   acceptedStatusByPath: Record<string, number>;
   /** Sequence numbers of accepted reports by kind (see ScheduleOptions.trace). */
@@ -104,7 +108,7 @@ export async function runFleet(schedule: Schedule, options: RunOptions): Promise
       status: { sent: 0, accepted: 0 },
       decisions: { sent: 0, accepted: 0 },
     },
-    decisionEvents: { sent: 0, accepted: 0, dropped: 0 },
+    decisionEvents: { sent: 0, accepted: 0, dropped: 0, resent: 0, unacknowledged: 0 },
     acceptedStatusByPath: {},
     acceptedSeqs: { version: [], status: [] },
     unansweredSeqs: [],
@@ -113,6 +117,13 @@ export async function runFleet(schedule: Schedule, options: RunOptions): Promise
   const limit = options.count ?? Number.POSITIVE_INFINITY;
   const deadline = options.durationMs === undefined ? Number.POSITIVE_INFINITY : started + options.durationMs;
   let inFlight = 0;
+
+  // OPA sends a decision chunk again (it requeues it on any non-2xx; a 4xx here counts as rejected
+  // instead, since the same chunk would be refused for ever); a report it does not send again.
+  const unanswered = (request: OutgoingRequest) => {
+    if (request.kind === 'decisions') options.decisions?.requeue(request);
+    else summary.unansweredSeqs.push(request.seq);
+  };
 
   const sendOne = async (report: OutgoingRequest) => {
     const t0 = performance.now();
@@ -132,11 +143,11 @@ export async function runFleet(schedule: Schedule, options: RunOptions): Promise
       } else if (status >= 400 && status < 500) summary.rejected += 1;
       else {
         summary.unavailable += 1;
-        if (report.kind !== 'decisions') summary.unansweredSeqs.push(report.seq);
+        unanswered(report);
       }
     } catch {
       summary.failed += 1;
-      if (report.kind !== 'decisions') summary.unansweredSeqs.push(report.seq);
+      unanswered(report);
     } finally {
       inFlight -= 1;
     }
@@ -161,7 +172,10 @@ export async function runFleet(schedule: Schedule, options: RunOptions): Promise
   const start = (report: OutgoingRequest) => {
     summary.sent += 1;
     summary.byKind[report.kind].sent += 1;
-    if (report.kind === 'decisions') summary.decisionEvents.sent += report.events;
+    if (report.kind === 'decisions') {
+      if (report.attempt === 0) summary.decisionEvents.sent += report.events;
+      else summary.decisionEvents.resent += report.events;
+    }
     inFlight += 1;
     void sendOne(report);
   };
@@ -190,6 +204,7 @@ export async function runFleet(schedule: Schedule, options: RunOptions): Promise
     await new Promise((resolve) => setTimeout(resolve, 5));
   }
   summary.decisionEvents.dropped = options.decisions?.dropped ?? 0;
+  summary.decisionEvents.unacknowledged = options.decisions?.requeued ?? 0;
   if (ticker) clearInterval(ticker);
   agent.destroy();
   Object.assign(summary, progress());

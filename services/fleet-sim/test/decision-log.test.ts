@@ -143,6 +143,29 @@ describe('createDecisionLog: periodic uploads like OPA', () => {
     expect(log.dropped).toBe(0);
   });
 
+  it("sends a requeued chunk again first with its instance's next upload, as OPA does", () => {
+    const fleet = createFleet({ ...options, size: 2 });
+    const log = createDecisionLog(fleet, seededRandom(2), { eventsPerSecond: 20, uploadIntervalMs: 1000 });
+    log.due(0);
+    const [first] = log.due(500); // instance 0 uploads at 500 ms
+    expect(first).toMatchObject({ instance: 0, attempt: 0 });
+    log.requeue(first!);
+    expect(log.requeued).toBe(first!.events);
+    // Instance 1 (due at 1000 ms) does not carry it; instance 0's next upload (1500 ms) does, first.
+    expect(log.due(1000).flatMap((u) => u.decisionIds)).not.toEqual(
+      expect.arrayContaining(first!.decisionIds),
+    );
+    const next = log.due(1500);
+    expect(next[0]).toMatchObject({
+      instance: 0,
+      attempt: 1,
+      decisionIds: first!.decisionIds,
+      body: first!.body,
+    });
+    expect(next.slice(1).every((u) => u.attempt === 0 && u.instance === 0)).toBe(true);
+    expect(log.requeued).toBe(0);
+  });
+
   it('is the same for the same seed, and sends nothing at rate 0', () => {
     const run = () => {
       const log = createDecisionLog(createFleet(options), seededRandom(4), {
