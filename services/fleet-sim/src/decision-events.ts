@@ -67,12 +67,16 @@ function activeBundles(instance: SimulatedInstance): Record<string, { revision: 
   return bundles;
 }
 
-/** The next decision of `instance` at `atMs`; `reqId` numbers the instance's requests from 1, as OPA does. */
+/**
+ * The next decision of `instance` at `atMs`; `reqId` numbers the instance's requests from 1, as OPA does.
+ * `decisionId` defaults to one drawn from `random`.
+ */
 export function decisionEvent(
   instance: SimulatedInstance,
   random: Random,
   atMs: number,
   reqId: number,
+  decisionId: string = random.uuid(),
 ): DecisionEventBody {
   const policy = pickPolicy(random);
   const roll = random.next();
@@ -103,7 +107,7 @@ export function decisionEvent(
   const bundles = activeBundles(instance);
   return {
     labels: { id: instance.id, version: instance.version, region: instance.region },
-    decision_id: random.uuid(),
+    decision_id: decisionId,
     ...(Object.keys(bundles).length > 0 ? { bundles } : {}),
     path: policy.path,
     input: { action: random.pick(ACTIONS), user: `user-${random.int(0, 10_000)}` },

@@ -2,7 +2,9 @@
 // buffers the decisions it makes and uploads the buffer every `uploadIntervalMs`, split into chunks under
 // the upload size limit, to `/logs` (or `/logs/<partition>` for an instance with a partition). A chunk
 // that got no 2xx is requeued and goes again with that instance's next upload, as OPA requeues it.
-// Pure given the clock values passed in and the seeded random: the same seed gives the same uploads.
+// Pure given the clock values passed in and the seeded random: the same seed gives the same uploads,
+// but for the decision ids (see DecisionLogOptions.newDecisionId).
+import { randomUUID } from 'node:crypto';
 import { encodeDecisionChunks, OPA_UPLOAD_SIZE_LIMIT_BYTES } from './decision-chunks';
 import { type DecisionEventBody, decisionEvent } from './decision-events';
 import type { SimulatedInstance } from './fleet';
@@ -16,6 +18,11 @@ export interface DecisionLogOptions {
   uploadIntervalMs: number;
   /** OPA's upload_size_limit_bytes: the largest gzipped chunk. */
   limitBytes?: number;
+  /**
+   * Decision ids. Random UUIDs by default, like OPA's, and not from the seed: the table keeps one row per
+   * decision id, so a second run with the same seed must not look like a re-upload of the first.
+   */
+  newDecisionId?: () => string;
 }
 
 /** A chunk as the sender posts it, with what the simulator needs to account for its events. */
@@ -60,6 +67,7 @@ export function createDecisionLog(
 ): DecisionLog {
   const limitBytes = options.limitBytes ?? OPA_UPLOAD_SIZE_LIMIT_BYTES;
   const interval = Math.max(1, options.uploadIntervalMs);
+  const newDecisionId = options.newDecisionId ?? randomUUID;
   const logs: InstanceLog[] = fleet.map((instance) => ({
     instance,
     buffer: [],
@@ -93,7 +101,7 @@ export function createDecisionLog(
       cursor = (cursor + 1) % logs.length;
       const atMs = Math.round(madeUntilMs + ((nowMs - madeUntilMs) * i) / count);
       log.reqId += 1;
-      log.buffer.push(decisionEvent(log.instance, random, atMs, log.reqId));
+      log.buffer.push(decisionEvent(log.instance, random, atMs, log.reqId, newDecisionId()));
     }
     made = total;
     madeUntilMs = nowMs;

@@ -166,16 +166,29 @@ describe('createDecisionLog: periodic uploads like OPA', () => {
     expect(log.requeued).toBe(0);
   });
 
-  it('is the same for the same seed, and sends nothing at rate 0', () => {
-    const run = () => {
+  it('is the same for the same seed but for the decision ids, new in every run (one row per id in ClickHouse)', () => {
+    const run = (newDecisionId?: () => string) => {
       const log = createDecisionLog(createFleet(options), seededRandom(4), {
         eventsPerSecond: 30,
         uploadIntervalMs: 100,
+        ...(newDecisionId ? { newDecisionId } : {}),
       });
       log.due(0);
-      return log.flush(1000).map((u) => u.decisionIds);
+      return log.flush(1000).flatMap((u) => arrayOf(u));
     };
-    expect(run()).toEqual(run());
+    const [a, b] = [run(), run()];
+    const withoutIds = (events: Record<string, unknown>[]) =>
+      events.map(({ decision_id: _, ...rest }) => rest);
+    expect(withoutIds(a)).toEqual(withoutIds(b));
+    const ids = [...a, ...b].map((e) => e.decision_id as string);
+    expect(new Set(ids).size).toBe(ids.length);
+    expect(ids[0]).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+    // Reproducible ids when a test asks for them.
+    const seeded = () => {
+      const random = seededRandom(5);
+      return run(() => random.uuid()).map((e) => e.decision_id);
+    };
+    expect(seeded()).toEqual(seeded());
     const off = createDecisionLog(createFleet(options), seededRandom(4), {
       eventsPerSecond: 0,
       uploadIntervalMs: 100,
