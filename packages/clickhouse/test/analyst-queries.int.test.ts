@@ -246,6 +246,8 @@ const utcDay = (micros: number) => new Date(micros / 1000).toISOString().slice(0
 
 describe('documented analyst queries on the real ClickHouse', () => {
   it('has a test for every query file', () => {
+    // The fleet console's own (out-of-date-instances, instances-stopped-reporting) are tested with data of
+    // their own in fleet-console-queries.int.test.ts.
     expect([...queries.keys()].sort()).toEqual([
       'active-instances-per-version-per-day',
       'decision-by-id',
@@ -257,7 +259,9 @@ describe('documented analyst queries on the real ClickHouse', () => {
       'decisions-per-path-per-hour',
       'failed-bundles-last-hour',
       'heap-usage-by-version',
+      'instances-stopped-reporting',
       'latest-status-of-instance',
+      'out-of-date-instances',
       'p99-request-duration-per-instance',
       'partition-report-rates',
       'share-on-latest-release',

@@ -243,6 +243,8 @@ const QUERY_PARAMS: Record<string, Record<string, string | number>> = {
   'decision-eval-time-per-path': DECISION_RANGE,
   'decision-by-id': { decision_id: 'dec-1' },
   'decisions-of-instance': { instance_id: 'inst-0', ...DECISION_RANGE },
+  // Between the latest status updates 30 and 40 minutes old: some instances are silent, some not.
+  'instances-stopped-reporting': { silent_minutes: 35 },
 };
 
 function checks(): Check[] {
