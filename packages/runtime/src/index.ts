@@ -1,4 +1,10 @@
 export { Backoff, type RetryPolicy } from './backoff';
+export {
+  type BearerTokenCheck,
+  type BearerVerdict,
+  createBearerTokenCheck,
+  parseTokenFile,
+} from './bearer-tokens';
 export { type LoadConfigOptions, loadConfig } from './config';
 export { envBoolean, envList, envPort, envPositiveInt, envRegex } from './env-types';
 export { ConfigError, type ConfigIssue } from './errors';

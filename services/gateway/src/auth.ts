@@ -1,9 +1,6 @@
-// Optional bearer-token auth for /status. Telemetry (/v1/version) stays anonymous by design.
-//
-// Constant time: each presented token and each configured token are hashed to 32 bytes and ALL configured
-// digests are compared with timingSafeEqual (no early exit), so neither the position of a match nor the
-// length of a token leaks through timing.
-import { createHash, timingSafeEqual } from 'node:crypto';
+// Optional bearer-token auth for /status and /logs. Telemetry (/v1/version) stays anonymous by design.
+// The constant-time check itself is shared (@opa-fleet/runtime); here its verdict becomes the gateway's error.
+import { createBearerTokenCheck } from '@opa-fleet/runtime';
 import { GatewayError } from './errors';
 
 export interface TokenCheck {
@@ -13,24 +10,15 @@ export interface TokenCheck {
 }
 
 export function createTokenCheck(tokens: readonly string[]): TokenCheck {
-  const digests = tokens.map(digest);
-  const enabled = digests.length > 0;
+  const bearer = createBearerTokenCheck(tokens);
   return {
-    enabled,
+    enabled: bearer.enabled,
     check(authorization) {
-      if (!enabled) return;
-      const match = authorization === undefined ? null : /^Bearer[ \t]+(\S+)[ \t]*$/i.exec(authorization);
-      if (!match) {
+      const verdict = bearer.verify(authorization);
+      if (verdict === 'missing') {
         throw new GatewayError('MISSING_TOKEN', 'this endpoint requires "Authorization: Bearer <token>"');
       }
-      const presented = digest(match[1]!);
-      let ok = false;
-      for (const d of digests) ok = timingSafeEqual(presented, d) || ok;
-      if (!ok) throw new GatewayError('INVALID_TOKEN', 'the bearer token is not valid');
+      if (verdict === 'invalid') throw new GatewayError('INVALID_TOKEN', 'the bearer token is not valid');
     },
   };
-}
-
-function digest(token: string): Buffer {
-  return createHash('sha256').update(token, 'utf8').digest();
 }

@@ -18,6 +18,7 @@ import {
   envRegex,
   kafkaEnvShape,
   loadConfig,
+  parseTokenFile,
   envPositiveInt as positiveInt,
 } from '@opa-fleet/runtime';
 import { z } from 'zod';
@@ -129,14 +130,6 @@ export interface GatewayConfig {
   shutdownTimeoutMs: number;
   /** The status schema version records are written with (the newest kept one unless configured). */
   statusSchemaVersion: number;
-}
-
-/** One token per line; blank lines and `#` comments ignored. */
-export function parseTokenFile(text: string): string[] {
-  return text
-    .split(/\r?\n/)
-    .map((line) => line.trim())
-    .filter((line) => line.length > 0 && !line.startsWith('#'));
 }
 
 export function loadGatewayConfig(env: Record<string, string | undefined> = process.env): GatewayConfig {
