@@ -77,6 +77,7 @@ console.log(`
   telemetry-loader   http://127.0.0.1:${ports['telemetry-loader']}/metrics
   decision-loader    http://127.0.0.1:${ports['decision-loader']}/metrics
   release-advisor    http://127.0.0.1:${ports['release-advisor']}/metrics
+  fleet console      http://127.0.0.1:${ports['fleet-console']}/   (charts and tables of the fleet; /api/queries)
   Kafka              ${kafkaBrokers}
   ClickHouse         ${clickhouseUrl}  (database ${database})
   logs               ${logDir}/<service>.log

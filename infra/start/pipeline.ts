@@ -1,5 +1,6 @@
 // Starts the pipeline's services as supervised child processes (real processes, as in production):
-// gateway, release advisor, status loader, telemetry loader. Used by `infra/bin/start` and by the
+// gateway, release advisor, the loaders, and the fleet console (a reader of ClickHouse and of the others'
+// /metrics). Used by `infra/bin/start` and by the
 // end-to-end and fault suites, which also kill and restart single services through it.
 import { type ChildProcess, spawn } from 'node:child_process';
 import { createWriteStream, mkdirSync, type WriteStream } from 'node:fs';
@@ -24,7 +25,7 @@ export interface PipelineOptions {
   logDir: string;
   /** Extra environment per service (e.g. RELEASES_FILE for the advisor). */
   env?: Partial<Record<ServiceName, Record<string, string>>>;
-  /** Which services to run (default: all four). */
+  /** Which services to run (default: ALL_SERVICES). */
   services?: ServiceName[];
   /** Restart a service that exits on its own (default true). Explicit kills are restarted only by restart(). */
   supervise?: boolean;
@@ -54,12 +55,13 @@ export interface Pipeline {
 
 const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
 
-/** Each service's port as an offset from one base port (8080 by default: 8080-8083 and 8085). */
+/** Each service's port as an offset from one base port (8080 by default: 8080-8085). */
 const PORT_OFFSETS: Record<ServiceName, number> = {
   gateway: 0,
   'status-loader': 1,
   'telemetry-loader': 2,
   'release-advisor': 3,
+  'fleet-console': 4,
   'decision-loader': 5,
 };
 
@@ -71,6 +73,18 @@ export function servicePorts(base: number): Record<ServiceName, number> {
 
 export const DEFAULT_PORT_BASE = 8080;
 export const DEFAULT_PORTS: Record<ServiceName, number> = servicePorts(DEFAULT_PORT_BASE);
+
+/** The services that carry reports from OPA to ClickHouse, in start order. */
+export const INGEST_SERVICES: ServiceName[] = [
+  'release-advisor',
+  'gateway',
+  'telemetry-loader',
+  'status-loader',
+  'decision-loader',
+];
+
+/** Everything `infra/bin/start` runs: the ingest services, then the console that reads what they wrote. */
+export const ALL_SERVICES: ServiceName[] = [...INGEST_SERVICES, 'fleet-console'];
 
 function serviceEnv(name: ServiceName, options: PipelineOptions): Record<string, string> {
   const common = {
@@ -91,6 +105,18 @@ function serviceEnv(name: ServiceName, options: PipelineOptions): Record<string,
       return { ...common, ...own };
     case 'release-advisor':
       return { ...common, ...own };
+    case 'fleet-console': {
+      // The ingestion-health panel scrapes every other service of this pipeline.
+      const scraped = (options.services ?? ALL_SERVICES).filter((s) => s !== 'fleet-console');
+      const targets = scraped.map((s) => `${s}=http://127.0.0.1:${options.ports[s]}/metrics`);
+      return {
+        ...common,
+        CLICKHOUSE_URL: options.clickhouseUrl,
+        CLICKHOUSE_DATABASE: options.database,
+        METRICS_TARGETS: targets.join(','),
+        ...own,
+      };
+    }
     default:
       return { ...common, ...loader, ...own };
   }
@@ -109,13 +135,7 @@ async function waitForExit(child: ChildProcess, timeoutMs: number): Promise<bool
 
 export function startPipeline(options: PipelineOptions): Pipeline {
   mkdirSync(options.logDir, { recursive: true });
-  const names = options.services ?? [
-    'release-advisor',
-    'gateway',
-    'telemetry-loader',
-    'status-loader',
-    'decision-loader',
-  ];
+  const names = options.services ?? ALL_SERVICES;
   const services = new Map<ServiceName, RunningService>();
   const logs = new Map<ServiceName, WriteStream>();
   const intentional = new Set<ServiceName>();
@@ -197,8 +217,10 @@ export function startPipeline(options: PipelineOptions): Pipeline {
 
   const stop = async (graceMs = 20_000) => {
     stopping = true;
-    // Stop the edge first so nothing new arrives, the loaders last so they drain what is in Kafka.
+    // Stop the edge first so nothing new arrives, the loaders last so they drain what is in Kafka (the
+    // console, a reader, before them all).
     const order: ServiceName[] = [
+      'fleet-console',
       'gateway',
       'release-advisor',
       'telemetry-loader',

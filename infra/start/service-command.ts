@@ -8,7 +8,8 @@ export type ServiceName =
   | 'release-advisor'
   | 'status-loader'
   | 'telemetry-loader'
-  | 'decision-loader';
+  | 'decision-loader'
+  | 'fleet-console';
 
 /**
  * V8 flags per service. The gateway allocates a short-lived object graph per report (parsed JSON, the
@@ -22,6 +23,7 @@ export const SERVICE_NODE_FLAGS: Record<ServiceName, readonly string[]> = {
   'status-loader': [],
   'telemetry-loader': [],
   'decision-loader': [],
+  'fleet-console': [],
 };
 
 /** The arguments after `node` that start service `name` from the repository at `repoRoot`. */

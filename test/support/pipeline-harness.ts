@@ -6,7 +6,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createClient } from '@clickhouse/client';
-import { type Pipeline, type ServiceName, startPipeline } from '../../infra/start/pipeline';
+import { INGEST_SERVICES, type Pipeline, type ServiceName, startPipeline } from '../../infra/start/pipeline';
 import { clickhouseUrl, kafkaBrokers, uniqueSuffix } from './stack';
 
 export interface PipelineHarness {
@@ -68,6 +68,7 @@ export async function startPipelineHarness(
     'telemetry-loader': await freePort(),
     'decision-loader': await freePort(),
     'release-advisor': await freePort(),
+    'fleet-console': await freePort(),
   };
   const advisorEnv = {
     RELEASES_API_ENABLED: 'false',
@@ -83,7 +84,8 @@ export async function startPipelineHarness(
     groupPrefix: `e2e.${id}.`,
     ports,
     logDir,
-    services: options.services,
+    // The console only when a test asks for it: the ingest suites need not wait for it.
+    services: options.services ?? INGEST_SERVICES,
     env: { ...options.env, 'release-advisor': advisorEnv },
     onEvent: (message) => console.warn(`[pipeline] ${message}`),
   });
