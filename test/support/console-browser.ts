@@ -23,7 +23,11 @@ export function launchChromium(): Promise<Browser> {
  * Opens the console and waits until every panel has been drawn once (the page marks <body data-loaded>).
  * With `token`, signs in through the page's own form first, as a person would.
  */
-export async function openConsole(browser: Browser, url: string, options: { token?: string } = {}): Promise<Page> {
+export async function openConsole(
+  browser: Browser,
+  url: string,
+  options: { token?: string } = {},
+): Promise<Page> {
   const page = await browser.newPage({ viewport: { width: 1400, height: 1800 } });
   await page.goto(url);
   if (options.token !== undefined) {
