@@ -43,18 +43,21 @@ function el(tag, attrs = {}, ...children) {
   return node;
 }
 
+/** A rate: three significant digits, however small (one report an hour is 0.000278/s). */
+const fmtRate = (n) => Number(n).toLocaleString('en-US', { maximumSignificantDigits: 3 });
 const fmt = (n, digits = 0) =>
   n === null || n === undefined ? '–' : Number(n).toLocaleString('en-US', { maximumFractionDigits: digits });
 
 /** The documented list queries stop at this many rows. */
 const LIST_LIMIT = 1000;
 
-/** Fills a table: columns are [heading, row => value, 'num'?]; with `noun`, a caption counts the rows. */
+/** Fills a table: columns are [heading, row => value, 'num'?]; with `noun` ([one, many]), a caption counts the rows. */
 function fillTable(table, columns, rows, emptyText, noun) {
   table.replaceChildren(el('tr', {}, ...columns.map(([h, , cls]) => el('th', cls ? { class: cls } : {}, h))));
   if (noun && rows.length > 0) {
     const more = rows.length >= LIST_LIMIT ? ` (the first ${LIST_LIMIT})` : '';
-    table.prepend(el('caption', {}, `${fmt(rows.length)} ${noun}${more}`));
+    const [one, many] = noun;
+    table.prepend(el('caption', {}, `${fmt(rows.length)} ${rows.length === 1 ? one : many}${more}`));
   }
   if (rows.length === 0) {
     table.append(el('tr', {}, el('td', { class: 'empty', colspan: columns.length }, emptyText)));
@@ -152,7 +155,7 @@ function drawPartitions(rows) {
       ['partition', (r) => (r.partition === '' ? '(default)' : r.partition)],
       ['reports', (r) => fmt(r.reports), 'num'],
       ['instances', (r) => fmt(r.instances), 'num'],
-      ['reports/s', (r) => fmt(r.reports_per_second, 3), 'num'],
+      ['reports/s', (r) => fmtRate(r.reports_per_second), 'num'],
       [
         '',
         (r) => el('div', { class: 'bar' }, el('div', { style: `width:${(100 * Number(r.reports)) / max}%` })),
@@ -174,7 +177,7 @@ function drawOutOfDate(rows) {
     ],
     rows,
     'every instance seen in the last 24 h runs the latest release (or no release is known yet)',
-    'instances',
+    ['instance', 'instances'],
   );
 }
 
@@ -190,7 +193,7 @@ function drawFailedBundles(rows) {
     ],
     rows,
     'no bundle failed to activate in the last hour',
-    'failing bundles',
+    ['failing bundle', 'failing bundles'],
   );
 }
 
@@ -208,7 +211,7 @@ function drawStopped(rows, minutes) {
     ],
     rows,
     `every instance seen in the last 7 days sent a status in the last ${minutes} min`,
-    'instances',
+    ['instance', 'instances'],
   );
 }
 
