@@ -1,6 +1,6 @@
 // Drives the fleet console in Debian's chromium (apt-get install chromium; .ci/run installs it) through
 // playwright-core: no browser download, the system binary at CHROMIUM_PATH (default /usr/bin/chromium).
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { type Browser, chromium, type Page } from 'playwright-core';
@@ -15,6 +15,11 @@ export function screenshotPath(name: string): string {
 }
 
 export function launchChromium(): Promise<Browser> {
+  if (!existsSync(CHROMIUM_PATH)) {
+    throw new Error(
+      `no chromium at ${CHROMIUM_PATH}: apt-get install chromium (.ci/run does), or set CHROMIUM_PATH`,
+    );
+  }
   // The sandbox needs user namespaces, which CI containers running as root do not offer.
   return chromium.launch({ executablePath: CHROMIUM_PATH, chromiumSandbox: false, headless: true });
 }
