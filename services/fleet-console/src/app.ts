@@ -42,6 +42,10 @@ export function buildApp(deps: ConsoleDeps): FastifyInstance {
     { component: 'http' },
     { serializers: { req: (req: FastifyRequest) => ({ method: req.method, url: req.url, id: req.id }) } },
   );
+  for (const query of queries.values()) {
+    if (query.notServed)
+      log.warn({ query: query.name, reason: query.notServed }, 'documented query not served');
+  }
   const readiness: ReadinessChecks = {
     clickhouse: async () => (await clickhouse.ping()).success,
     ...deps.readiness,
@@ -106,6 +110,7 @@ export function buildApp(deps: ConsoleDeps): FastifyInstance {
     queries: [...queries.values()].map((q) => ({
       name: q.name,
       description: q.description,
+      served: q.notServed === null,
       params: q.params.map((p) => ({ ...p, default: config.paramDefaults[p.name] ?? null })),
     })),
   }));

@@ -10,6 +10,8 @@ export interface DocumentedQuery {
   description: string;
   params: QueryParam[];
   sql: string;
+  /** Why the console does not run it (a parameter type it cannot check); null: it does. */
+  notServed: string | null;
 }
 
 export type DocumentedQueries = ReadonlyMap<string, DocumentedQuery>;
@@ -17,7 +19,13 @@ export type DocumentedQueries = ReadonlyMap<string, DocumentedQuery>;
 export function loadDocumentedQueries(dir?: string): DocumentedQueries {
   const queries = new Map<string, DocumentedQuery>();
   for (const [name, sql] of loadAnalystQueries(dir)) {
-    queries.set(name, { name, description: leadingComment(sql), params: queryParamsOf(sql), sql });
+    const description = leadingComment(sql);
+    try {
+      queries.set(name, { name, description, params: queryParamsOf(sql), sql, notServed: null });
+    } catch (err) {
+      // One query the console cannot check must not keep it from serving the others.
+      queries.set(name, { name, description, params: [], sql, notServed: (err as Error).message });
+    }
   }
   return queries;
 }
@@ -34,6 +42,8 @@ export function sqlForRequest(
 ): string {
   const query = queries.get(name);
   if (!query) throw new ConsoleError('UNKNOWN_QUERY', `no documented query ${JSON.stringify(name)}`);
+  if (query.notServed)
+    throw new ConsoleError('QUERY_NOT_SERVED', `${name} is not served: ${query.notServed}`);
   const declared = new Set(query.params.map((p) => p.name));
   for (const given of Object.keys(values)) {
     if (!declared.has(given)) {

@@ -12,7 +12,7 @@ const INTEGER_RANGES = {
   Int32: [-2_147_483_648, 2_147_483_647],
 } as const;
 
-export type ParamType = 'String' | keyof typeof INTEGER_RANGES;
+export type ParamType = 'String' | 'DateTime' | keyof typeof INTEGER_RANGES;
 
 export interface QueryParam {
   name: string;
@@ -28,7 +28,7 @@ const PLACEHOLDER = /\{([A-Za-z_][A-Za-z0-9_]*):([A-Za-z0-9()]+)\}/g;
 export function queryParamsOf(sql: string): QueryParam[] {
   const params = new Map<string, QueryParam>();
   for (const [, name, type] of sql.matchAll(PLACEHOLDER)) {
-    if (type !== 'String' && !(type! in INTEGER_RANGES)) {
+    if (type !== 'String' && type !== 'DateTime' && !(type! in INTEGER_RANGES)) {
       throw new Error(`query parameter ${name} has type ${type}, which the console cannot check`);
     }
     params.set(name!, { name: name!, type: type as ParamType });
@@ -48,6 +48,7 @@ export function parseParam(param: QueryParam, raw: string): string | number {
     }
     return raw;
   }
+  if (param.type === 'DateTime') return parseDateTime(param.name, raw);
   const [min, max] = INTEGER_RANGES[param.type];
   const value = /^-?\d{1,16}$/.test(raw) ? Number(raw) : Number.NaN;
   if (!Number.isSafeInteger(value) || value < min || value > max) {
@@ -58,4 +59,24 @@ export function parseParam(param: QueryParam, raw: string): string | number {
     );
   }
   return value;
+}
+
+/**
+ * A DateTime as Unix seconds (what bindQueryParams inlines, and ClickHouse compares with a DateTime
+ * column), given as seconds or as an ISO 8601 time with its offset (`2026-12-01T10:00:00Z`).
+ */
+function parseDateTime(name: string, raw: string): number {
+  const seconds = /^\d{1,10}$/.test(raw)
+    ? Number(raw)
+    : /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})$/.test(raw)
+      ? Math.floor(Date.parse(raw) / 1000)
+      : Number.NaN;
+  if (!Number.isSafeInteger(seconds) || seconds < 0 || seconds > INTEGER_RANGES.UInt32[1]) {
+    throw new ConsoleError(
+      'INVALID_PARAM',
+      `${name} must be a DateTime: Unix seconds or an ISO 8601 time with offset, got ${JSON.stringify(raw.slice(0, 40))}`,
+      name,
+    );
+  }
+  return seconds;
 }

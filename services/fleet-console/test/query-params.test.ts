@@ -1,3 +1,6 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ConsoleError } from '../src/console-error';
 import { loadDocumentedQueries, sqlForRequest } from '../src/documented-queries';
@@ -16,7 +19,7 @@ describe('queryParamsOf', () => {
   });
 
   it('every documented query declares only types the console checks', () => {
-    expect(() => loadDocumentedQueries()).not.toThrow();
+    expect([...loadDocumentedQueries().values()].filter((q) => q.notServed !== null)).toEqual([]);
   });
 });
 
@@ -54,6 +57,16 @@ describe('parseParam', () => {
     expect(error).toMatchObject({ code: 'INVALID_PARAM', param: 'silent_minutes', statusCode: 400 });
   });
 
+  it('DateTime: Unix seconds, or ISO 8601 with an offset, as Unix seconds', () => {
+    const from = { name: 'from', type: 'DateTime' } as const;
+    expect(parseParam(from, '1796119200')).toBe(1_796_119_200);
+    expect(parseParam(from, '2026-12-01T10:00:00Z')).toBe(1_796_119_200);
+    expect(parseParam(from, '2026-12-01T11:00:00+01:00')).toBe(1_796_119_200);
+    for (const bad of ['2026-12-01', '2026-12-01T10:00:00', 'yesterday', '-5', '99999999999']) {
+      expect(() => parseParam(from, bad), bad).toThrow(/from must be a DateTime/);
+    }
+  });
+
   it('Int32 takes negatives; String takes any text up to 256 characters', () => {
     expect(parseParam({ name: 'n', type: 'Int32' }, '-7')).toBe(-7);
     expect(parseParam({ name: 's', type: 'String' }, "it's")).toBe("it's");
@@ -75,6 +88,19 @@ describe('sqlForRequest', () => {
     expect(
       sqlForRequest(queries, 'instances-stopped-reporting', { silent_minutes: '5' }, defaults),
     ).toContain('now() - 5 * 60');
+  });
+
+  it('a query file with a parameter type the console cannot check is listed but not run (501)', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'console-queries-'));
+    writeFileSync(join(dir, 'ok.sql'), '-- fine\nSELECT {n:UInt8} AS n\n');
+    writeFileSync(join(dir, 'odd.sql'), '-- odd\nSELECT {t:DateTime64(3)} AS t\n');
+    const loaded = loadDocumentedQueries(dir);
+    expect(loaded.get('ok')!.notServed).toBeNull();
+    expect(loaded.get('odd')!.notServed).toMatch(/type DateTime64\(3\)/);
+    expect(() => sqlForRequest(loaded, 'odd', {})).toThrow(
+      expect.objectContaining({ code: 'QUERY_NOT_SERVED', statusCode: 501 }),
+    );
+    expect(sqlForRequest(loaded, 'ok', { n: '7' })).toContain('SELECT 7 AS n');
   });
 
   it('a query without parameters is its file, unchanged', () => {
