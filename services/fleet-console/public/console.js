@@ -281,12 +281,17 @@ function askForToken(message) {
 }
 
 async function start() {
-  const { queries } = await api('/api/queries').catch((e) =>
-    e instanceof Unauthorized ? (askForToken(e.message), { queries: [] }) : Promise.reject(e),
-  );
+  let queries = [];
+  try {
+    ({ queries } = await api('/api/queries'));
+  } catch (error) {
+    if (error instanceof Unauthorized) askForToken(error.message);
+    else $('updated').textContent = `the console's API did not answer: ${error.message}`;
+    return;
+  }
   const silent = queries.find((q) => q.name === 'instances-stopped-reporting')?.params[0];
   if (silent && !$('silent-minutes').value) $('silent-minutes').value = silent.default ?? 30;
-  if ($('token-form').hidden) await refresh();
+  await refresh();
 }
 
 $('token-form').addEventListener('submit', (event) => {

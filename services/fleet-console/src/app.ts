@@ -86,7 +86,8 @@ export function buildApp(deps: ConsoleDeps): FastifyInstance {
       );
       return;
     }
-    if (request.url.startsWith('/api/')) {
+    // By the matched route, not the raw URL: however a path is spelled, an API route checks the token.
+    if ((request.routeOptions.url ?? request.url).startsWith('/api/')) {
       const verdict = auth.verify(request.headers.authorization);
       if (verdict === 'missing') {
         done(new ConsoleError('MISSING_TOKEN', 'the API requires "Authorization: Bearer <token>"'));

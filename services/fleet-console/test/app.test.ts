@@ -129,6 +129,16 @@ describe('bearer token (CONSOLE_AUTH_TOKENS)', () => {
     expect(res.json().code).toBe('INVALID_TOKEN');
   });
 
+  it.each(['/%61pi/queries', '/api/queries/', '/api//queries', '/api/queries/%73hare-on-latest-release'])(
+    'no other spelling of an API path gets past the token: %s',
+    async (url) => {
+      const res = await get(guarded, url);
+      expect([401, 404]).toContain(res.statusCode);
+      expect(res.statusCode === 404 ? res.json().code : 'MISSING_TOKEN').toMatch(/NOT_FOUND|MISSING_TOKEN/);
+      expect(res.body).not.toContain('rows');
+    },
+  );
+
   it('checks the token before the parameters (nothing about a query is told without one)', async () => {
     const res = await get(guarded, '/api/queries/nope?x=1');
     expect(res.statusCode).toBe(401);
