@@ -19,6 +19,7 @@ import { statusFixture } from '../../../packages/flatten/test/fixture-records';
 import { buildApp } from '../src/app';
 import { loadConsoleConfig } from '../src/config';
 import { loadDocumentedQueries } from '../src/documented-queries';
+import type { QueryParam } from '../src/query-params';
 
 const clickhouse = testConfig('it_console_api');
 const client = createClickHouseClient(clickhouse);
@@ -64,13 +65,19 @@ const rowsOf = async (url: string) => {
 };
 
 describe('console API on the real ClickHouse', () => {
-  it.each([...loadDocumentedQueries().values()].map((q) => q.name))(
-    '%s answers through the API',
-    async (name) => {
-      const params = name === 'latest-status-of-instance' ? '?instance_id=quiet-20' : '';
-      expect(Array.isArray(await rowsOf(`/api/queries/${name}${params}`))).toBe(true);
-    },
-  );
+  /** A value of each declared type: an instance id, 30, a range of the last day for DateTime `from`/`to`. */
+  const nowSeconds = Math.floor(Date.now() / 1000);
+  const sample = (param: QueryParam) =>
+    param.type === 'String'
+      ? 'quiet-20'
+      : param.type === 'DateTime'
+        ? String(param.name === 'to' ? nowSeconds + 3600 : nowSeconds - 86_400)
+        : '30';
+
+  it.each([...loadDocumentedQueries().values()])('$name answers through the API', async (query) => {
+    const params = new URLSearchParams(query.params.map((p): [string, string] => [p.name, sample(p)]));
+    expect(Array.isArray(await rowsOf(`/api/queries/${query.name}?${params}`))).toBe(true);
+  });
 
   it('silent_minutes: the default (30) and a value from the request give different answers', async () => {
     const byDefault = await rowsOf('/api/queries/instances-stopped-reporting');
