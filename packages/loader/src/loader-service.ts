@@ -70,7 +70,11 @@ export function createLoaderService<T extends RowsByTable<T>>(
     database: config.clickhouse.database,
     tableOrder: LOADER_TABLES,
     onInsert: metrics.onInsert,
+    // Cluster mode: the INSERT into a Distributed table returns once each shard has its block (on one
+    // replica; the other copies it), so the offsets are committed only after the rows are on the shards.
+    settings: config.clickhouse.cluster ? { insert_distributed_sync: 1 } : undefined,
   });
+  let writesBeforeKill = config.testKillAfterWrites;
   const producer = kafka.producer({ idempotent: true, allowAutoTopicCreation: false });
   const consumer = createBatchConsumer({
     kafka,
@@ -84,6 +88,14 @@ export function createLoaderService<T extends RowsByTable<T>>(
     retry: config.retry,
     logger,
     observer: metrics.observer,
+    exactlyOnce: config.exactlyOnce,
+    afterWrite:
+      writesBeforeKill === null
+        ? undefined
+        : () => {
+            // The fault suite's "killed between insert and commit" point.
+            if (--writesBeforeKill! <= 0) process.kill(process.pid, 'SIGKILL');
+          },
   });
   metrics.trackStatus(() => consumer.status());
 
