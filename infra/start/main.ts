@@ -78,7 +78,7 @@ console.log(`
   decision-loader    http://127.0.0.1:${ports['decision-loader']}/metrics
   release-advisor    http://127.0.0.1:${ports['release-advisor']}/metrics
   Kafka              ${kafkaBrokers}
-  ClickHouse         ${clickhouseUrl}  (database ${database})
+  ClickHouse         ${clickhouseUrl}  (database ${database}${process.env.CLICKHOUSE_CLUSTER ? `, cluster ${process.env.CLICKHOUSE_CLUSTER}` : ''})
   logs               ${logDir}/<service>.log
 
   Try:

@@ -36,8 +36,12 @@ export function loaderEnvShape(defaults: { service: string; port: number }) {
      * deduplication). Default: on with CLICKHOUSE_CLUSTER, off without.
      */
     EXACTLY_ONCE_BATCHES: z.enum(['true', 'false']).optional(),
-    /** Test hook (fault suite): SIGKILL this process after this many written batches, before their commit. */
+    /**
+     * Test hook (cluster fault suite): SIGKILL this process after this many written batches, before
+     * their offsets are committed; once, when LOADER_TEST_KILL_MARKER (a file it creates) is given.
+     */
     LOADER_TEST_KILL_AFTER_WRITES: z.coerce.number().int().positive().optional(),
+    LOADER_TEST_KILL_MARKER: z.string().optional(),
     RETRY_INITIAL_MS: positiveInt(500),
     RETRY_MAX_MS: positiveInt(30_000),
   };
@@ -60,7 +64,7 @@ export interface LoaderConfig {
   clickhouse: ClickHouseConfig;
   batch: { maxRows: number; maxBytes: number; maxWaitMs: number };
   exactlyOnce: boolean;
-  testKillAfterWrites: number | null;
+  testKill: { afterWrites: number; marker: string | null } | null;
   retry: { initialMs: number; maxMs: number };
 }
 
@@ -92,7 +96,10 @@ export function loaderConfig(env: LoaderEnv): LoaderConfig {
       env.EXACTLY_ONCE_BATCHES === undefined
         ? env.CLICKHOUSE_CLUSTER !== undefined
         : env.EXACTLY_ONCE_BATCHES === 'true',
-    testKillAfterWrites: env.LOADER_TEST_KILL_AFTER_WRITES ?? null,
+    testKill:
+      env.LOADER_TEST_KILL_AFTER_WRITES === undefined
+        ? null
+        : { afterWrites: env.LOADER_TEST_KILL_AFTER_WRITES, marker: env.LOADER_TEST_KILL_MARKER ?? null },
     retry: { initialMs: env.RETRY_INITIAL_MS, maxMs: env.RETRY_MAX_MS },
   };
 }
