@@ -143,8 +143,12 @@ export function partitionAccumulateStep<C, V>(options: {
       });
     },
     poll() {
-      if (waiting) return;
-      for (const [key, lane] of lanes) if (dueByLimits(lane)) void close(key, lane);
+      const generation = boundaries.generation();
+      for (const [key, lane] of lanes) {
+        // A lane of an earlier generation holds records that are delivered again: let it go.
+        if (lane.generation !== generation) lanes.delete(key);
+        else if (!waiting && dueByLimits(lane)) void close(key, lane);
+      }
     },
     async join() {
       for (const [key, lane] of [...lanes]) {

@@ -112,6 +112,20 @@ describe('partition accumulate step (exactly-once batches)', () => {
     expect(ranges()).toEqual(['0:10-12']);
   });
 
+  it('lets go of a partition left behind by a join (it went to another member)', () => {
+    const { step, submit, ranges, rejoin, tick } = setUp({
+      maxRows: 10,
+      maxWaitMs: 100,
+      ends: { 't/1': '60' },
+    });
+    submit(1, 50); // held for its recorded end 60
+    rejoin();
+    tick(1000);
+    step.poll();
+    expect(step.held()).toBe(0);
+    expect(ranges()).toEqual([]);
+  });
+
   it('starts a fresh batch when a partition is read again from an earlier offset', () => {
     const { step, submit, ranges } = setUp({ maxRows: 3 });
     submit(0, 10);
