@@ -73,15 +73,19 @@ each_parallel() {
 }
 
 # All three nodes share one cluster id, made once and kept with the state.
+KAFKA_LIBS="$CACHE_DIR/kafka/${KAFKA_VERSION:-4.1.1}/libs"
+# Once, before the three nodes start in parallel (each would resolve into the same folder at once).
+kafka_jars() {
+  ensure_java
+  maven_libs "$REPO_ROOT/infra/kafka/pom.xml" "$KAFKA_LIBS" "org.apache.kafka:kafka_2.13:${KAFKA_VERSION:-4.1.1}" \
+    "kafka_2.13-*.jar" -Dkafka.version="${KAFKA_VERSION:-4.1.1}"
+}
+
 kafka_cluster_id() {
   local file="$CLUSTER_STATE/kafka-cluster-id"
   if [ ! -s "$file" ]; then
     mkdir -p "$CLUSTER_STATE"
-    ensure_java
-    local libs="$CACHE_DIR/kafka/${KAFKA_VERSION:-4.1.1}/libs"
-    maven_libs "$REPO_ROOT/infra/kafka/pom.xml" "$libs" "org.apache.kafka:kafka_2.13:${KAFKA_VERSION:-4.1.1}" \
-      "kafka_2.13-*.jar" -Dkafka.version="${KAFKA_VERSION:-4.1.1}"
-    "$JAVA" -cp "$libs/*" kafka.tools.StorageTool random-uuid 2>/dev/null | tail -n1 >"$file"
+    "$JAVA" -cp "$KAFKA_LIBS/*" kafka.tools.StorageTool random-uuid 2>/dev/null | tail -n1 >"$file"
     [ -s "$file" ] || fail "could not make a Kafka cluster id (StorageTool random-uuid)"
   fi
   cat "$file"
@@ -89,6 +93,7 @@ kafka_cluster_id() {
 
 up_zookeeper() { zookeeper up; }
 up_kafka() {
+  kafka_jars
   KAFKA_CLUSTER_ID=$(kafka_cluster_id); export KAFKA_CLUSTER_ID
   # In parallel: a node serves metadata only once the controller quorum (all three) has a leader.
   each_parallel kafka_node "${KAFKA_NODES[*]}" up || fail "a Kafka node did not start (messages above; logs in $CLUSTER_STATE/kafka-N/logs)"
