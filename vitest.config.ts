@@ -2,6 +2,14 @@
 // test/support/global-setup.ts (environment, testcontainers, or the native stack, in that order).
 import { defineConfig } from 'vitest/config';
 
+// The cluster suite starts three brokers and four ClickHouse servers: only when asked for
+// (`--project cluster`, or OPA_CLUSTER_SUITE=1), never as part of a plain `vitest run`.
+const clusterSuite =
+  process.env.OPA_CLUSTER_SUITE === '1' ||
+  process.argv.some(
+    (a, i) => a === '--project=cluster' || (a === 'cluster' && process.argv[i - 1] === '--project'),
+  );
+
 export default defineConfig({
   test: {
     projects: [
@@ -38,6 +46,21 @@ export default defineConfig({
           fileParallelism: false,
         },
       },
+      ...(clusterSuite
+        ? [
+            {
+              // The cluster stack (test/support/cluster-setup.ts): faults and e2e with exact plain counts.
+              test: {
+                name: 'cluster',
+                include: ['test/e2e/**/*.cluster.test.ts', 'test/faults/**/*.cluster.test.ts'],
+                globalSetup: ['test/support/cluster-setup.ts'],
+                testTimeout: 600_000,
+                hookTimeout: 600_000,
+                fileParallelism: false,
+              },
+            },
+          ]
+        : []),
     ],
   },
 });

@@ -57,6 +57,35 @@ apt_install() {
     || fail "apt-get install $* failed"
 }
 
+# A Java 17+ runtime (Kafka 4 brokers need 17; ZooKeeper 3.9 runs on it too).
+find_java() {
+  local j
+  for j in "${JAVA_HOME:+$JAVA_HOME/bin/java}" "$(command -v java || true)" /usr/lib/jvm/*/bin/java; do
+    [ -n "$j" ] && [ -x "$j" ] || continue
+    local v; v=$("$j" -version 2>&1 | sed -n 's/.*version "\([0-9]*\).*/\1/p' | head -n1)
+    [ -n "$v" ] && [ "$v" -ge 17 ] && { echo "$j"; return 0; }
+  done
+  return 1
+}
+
+ensure_java() {
+  JAVA=$(find_java) || { apt_install openjdk-17-jre-headless; JAVA=$(find_java) || fail "no Java 17+ found (set JAVA_HOME)"; }
+}
+
+# Resolve a pom's runtime dependencies with Maven into a cached folder, once:
+#   maven_libs POM LIBS_DIR "what (for messages)" "jar glob that must exist" [-Dprop=value ...]
+maven_libs() {
+  local pom=$1 libs=$2 what=$3 must=$4; shift 4
+  [ -f "$libs/.complete" ] && return 0
+  command -v mvn >/dev/null 2>&1 || apt_install maven
+  info "resolving $what with Maven into $libs (first run only)"
+  rm -rf "$libs"; mkdir -p "$libs"
+  mvn -q -B -f "$pom" "$@" dependency:copy-dependencies -DoutputDirectory="$libs" -DincludeScope=runtime >&2 \
+    || fail "Maven could not resolve $what (is Maven Central reachable? see output above)"
+  compgen -G "$libs/$must" >/dev/null || fail "Maven finished but no $must is in $libs"
+  touch "$libs/.complete"
+}
+
 # Seconds since epoch with fraction, for timing messages.
 now() { date +%s.%N; }
 elapsed() { awk -v s="$1" -v e="$(now)" 'BEGIN { printf "%.1f", e - s }'; }

@@ -2,6 +2,9 @@
 # ClickHouse for development and CI: Debian's clickhouse-server, run in the foreground of a child
 # process with the project's own config and data folder (never /var/lib/clickhouse).
 # Usage: infra/clickhouse/clickhouse.sh up|down|status|logs|reset
+# The cluster stack (infra/cluster/cluster.sh) runs it once per server with CLICKHOUSE_STATE_NAME (its folder
+# under the state folder) and CLICKHOUSE_CONFIG_EXTRA (a rendered file copied to config.d/, which ClickHouse
+# merges over config.xml: remote_servers, macros, zookeeper); alone it is the single-node stack.
 set -euo pipefail
 COMPONENT=clickhouse
 source "$(dirname "${BASH_SOURCE[0]}")/../bin/lib.sh"
@@ -11,7 +14,8 @@ CLICKHOUSE_TCP_PORT="${CLICKHOUSE_TCP_PORT:-19000}"
 CLICKHOUSE_INTERSERVER_PORT="${CLICKHOUSE_INTERSERVER_PORT:-19009}"
 CLICKHOUSE_START_TIMEOUT="${CLICKHOUSE_START_TIMEOUT:-60}"
 HERE="$REPO_ROOT/infra/clickhouse"
-DIR="$STATE_DIR/clickhouse"
+NAME="${CLICKHOUSE_STATE_NAME:-clickhouse}"
+DIR="$STATE_DIR/$NAME"
 PIDFILE="$DIR/clickhouse.pid"
 URL="http://127.0.0.1:$CLICKHOUSE_HTTP_PORT"
 
@@ -33,6 +37,11 @@ render_config() {
     -e "s|@INTERSERVER_PORT@|$CLICKHOUSE_INTERSERVER_PORT|g" -e "s|@DATA_DIR@|$DIR/data|g" -e "s|@LOG_DIR@|$DIR/logs|g" \
     "$HERE/config.xml.tmpl" >"$DIR/config.xml"
   cp "$HERE/users.xml" "$DIR/users.xml"
+  rm -rf "$DIR/config.d"
+  if [ -n "${CLICKHOUSE_CONFIG_EXTRA:-}" ]; then
+    mkdir -p "$DIR/config.d"
+    cp "$CLICKHOUSE_CONFIG_EXTRA" "$DIR/config.d/extra.xml"
+  fi
 }
 
 wait_ready() {
@@ -59,7 +68,7 @@ up() {
   require_free_port "$CLICKHOUSE_TCP_PORT" "ClickHouse native protocol (CLICKHOUSE_TCP_PORT)"
   require_free_port "$CLICKHOUSE_INTERSERVER_PORT" "ClickHouse interserver (CLICKHOUSE_INTERSERVER_PORT)"
   render_config
-  info "starting clickhouse-server at $URL"
+  info "starting clickhouse-server $NAME at $URL"
   # Run from the state folder: the server resolves relative paths (users.xml, preprocessed configs) there.
   (cd "$DIR" && exec nohup "$SERVER" --config-file="$DIR/config.xml" >"$DIR/logs/stdout.log" 2>&1 </dev/null) &
   echo $! >"$PIDFILE"
@@ -71,7 +80,7 @@ case "${1:-}" in
   up) up ;;
   down) if live_pid "$PIDFILE" >/dev/null; then info "stopping"; fi; stop_pid "$PIDFILE" 30 ;;
   status)
-    if pid=$(live_pid "$PIDFILE"); then echo "clickhouse: running (pid $pid) CLICKHOUSE_URL=$URL"; else echo "clickhouse: stopped"; exit 3; fi ;;
+    if pid=$(live_pid "$PIDFILE"); then echo "$NAME: running (pid $pid) CLICKHOUSE_URL=$URL"; else echo "$NAME: stopped"; exit 3; fi ;;
   logs) tail -n "${LINES_TO_SHOW:-100}" "$DIR/logs/clickhouse-server.err.log" "$DIR/logs/stdout.log" ;;
   reset) stop_pid "$PIDFILE" 30; rm -rf "$DIR"; info "state removed" ;;
   *) echo "usage: $0 up|down|status|logs|reset" >&2; exit 2 ;;

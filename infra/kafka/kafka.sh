@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Apache Kafka for development and CI: jars from Maven Central, KRaft single node, run with `java`.
-# Usage: infra/kafka/kafka.sh up|down|status|logs
+# Usage: infra/kafka/kafka.sh up|down|status|logs|reset
+# The cluster stack (infra/cluster/cluster.sh) runs it once per node with KAFKA_NODE_ID, KAFKA_STATE_NAME,
+# KAFKA_CONFIG_TEMPLATE, KAFKA_QUORUM_VOTERS and KAFKA_CLUSTER_ID set; alone it is the single-node stack.
 set -euo pipefail
 COMPONENT=kafka
 source "$(dirname "${BASH_SOURCE[0]}")/../bin/lib.sh"
@@ -12,41 +14,22 @@ KAFKA_HEAP="${KAFKA_HEAP:-512m}"
 KAFKA_START_TIMEOUT="${KAFKA_START_TIMEOUT:-90}"
 HERE="$REPO_ROOT/infra/kafka"
 LIBS="$CACHE_DIR/kafka/$KAFKA_VERSION/libs"
-DIR="$STATE_DIR/kafka"
+KAFKA_NODE_ID="${KAFKA_NODE_ID:-1}"
+KAFKA_QUORUM_VOTERS="${KAFKA_QUORUM_VOTERS:-1@127.0.0.1:$KAFKA_CONTROLLER_PORT}"
+KAFKA_CONFIG_TEMPLATE="${KAFKA_CONFIG_TEMPLATE:-$HERE/server.properties.tmpl}"
+DIR="$STATE_DIR/${KAFKA_STATE_NAME:-kafka}"
 PIDFILE="$DIR/kafka.pid"
-
-find_java() {
-  local j
-  for j in "${JAVA_HOME:+$JAVA_HOME/bin/java}" "$(command -v java || true)" /usr/lib/jvm/*/bin/java; do
-    [ -n "$j" ] && [ -x "$j" ] || continue
-    # Kafka 4 brokers need Java 17 or later.
-    local v; v=$("$j" -version 2>&1 | sed -n 's/.*version "\([0-9]*\).*/\1/p' | head -n1)
-    [ -n "$v" ] && [ "$v" -ge 17 ] && { echo "$j"; return 0; }
-  done
-  return 1
-}
-
-ensure_java() {
-  JAVA=$(find_java) || { apt_install openjdk-17-jre-headless; JAVA=$(find_java) || fail "no Java 17+ found (set JAVA_HOME)"; }
-}
 
 # Resolve kafka_2.13 and its runtime dependencies with Maven into a cached folder (once per version).
 ensure_jars() {
-  [ -f "$LIBS/.complete" ] && return 0
-  command -v mvn >/dev/null 2>&1 || apt_install maven
-  info "resolving org.apache.kafka:kafka_2.13:$KAFKA_VERSION with Maven into $LIBS (first run only)"
-  rm -rf "$LIBS"; mkdir -p "$LIBS"
-  mvn -q -B -f "$HERE/pom.xml" -Dkafka.version="$KAFKA_VERSION" \
-    dependency:copy-dependencies -DoutputDirectory="$LIBS" -DincludeScope=runtime >&2 \
-    || fail "Maven could not resolve Kafka $KAFKA_VERSION (is Maven Central reachable? see output above)"
-  ls "$LIBS"/kafka_2.13-*.jar >/dev/null 2>&1 || fail "Maven finished but no kafka_2.13 jar is in $LIBS"
-  touch "$LIBS/.complete"
+  maven_libs "$HERE/pom.xml" "$LIBS" "org.apache.kafka:kafka_2.13:$KAFKA_VERSION" "kafka_2.13-*.jar" -Dkafka.version="$KAFKA_VERSION"
 }
 
 render_config() {
   mkdir -p "$DIR/data" "$DIR/logs"
   sed -e "s|@PORT@|$KAFKA_PORT|g" -e "s|@CONTROLLER_PORT@|$KAFKA_CONTROLLER_PORT|g" -e "s|@DATA_DIR@|$DIR/data|g" \
-    "$HERE/server.properties.tmpl" > "$DIR/server.properties"
+    -e "s|@NODE_ID@|$KAFKA_NODE_ID|g" -e "s|@QUORUM_VOTERS@|$KAFKA_QUORUM_VOTERS|g" \
+    "$KAFKA_CONFIG_TEMPLATE" > "$DIR/server.properties"
 }
 
 java_cmd() {
@@ -57,8 +40,9 @@ java_cmd() {
 
 format_storage() {
   [ -f "$DIR/data/meta.properties" ] && return 0
-  local cluster_id
-  cluster_id=$(java_cmd kafka.tools.StorageTool random-uuid 2>/dev/null | tail -n1)
+  # Every node of one cluster is formatted with the same id (the cluster stack passes KAFKA_CLUSTER_ID).
+  local cluster_id=${KAFKA_CLUSTER_ID:-}
+  [ -n "$cluster_id" ] || cluster_id=$(java_cmd kafka.tools.StorageTool random-uuid 2>/dev/null | tail -n1)
   [ -n "$cluster_id" ] || fail "StorageTool random-uuid failed"
   java_cmd kafka.tools.StorageTool format -t "$cluster_id" -c "$DIR/server.properties" --ignore-formatted >"$DIR/logs/format.log" 2>&1 \
     || { tail -n 20 "$DIR/logs/format.log" >&2; fail "formatting Kafka storage failed"; }
@@ -92,7 +76,7 @@ up() {
   require_free_port "$KAFKA_CONTROLLER_PORT" "the Kafka controller (KAFKA_CONTROLLER_PORT)"
   render_config
   format_storage
-  info "starting Kafka $KAFKA_VERSION on 127.0.0.1:$KAFKA_PORT (heap $KAFKA_HEAP)"
+  info "starting Kafka $KAFKA_VERSION node $KAFKA_NODE_ID on 127.0.0.1:$KAFKA_PORT (heap $KAFKA_HEAP)"
   nohup "$JAVA" -Xms128m -Xmx"$KAFKA_HEAP" -XX:+UseG1GC -XX:MaxGCPauseMillis=20 -Djava.awt.headless=true \
     -Dkafka.logs.dir="$DIR/logs" -Dlog4j2.configurationFile="$HERE/log4j2.properties" \
     -cp "$LIBS/*" kafka.Kafka "$DIR/server.properties" >"$DIR/logs/stdout.log" 2>&1 </dev/null &
@@ -105,7 +89,7 @@ case "${1:-}" in
   up) up ;;
   down) if live_pid "$PIDFILE" >/dev/null; then info "stopping"; fi; stop_pid "$PIDFILE" 30 ;;
   status)
-    if pid=$(live_pid "$PIDFILE"); then echo "kafka: running (pid $pid) KAFKA_BROKERS=127.0.0.1:$KAFKA_PORT"; else echo "kafka: stopped"; exit 3; fi ;;
+    if pid=$(live_pid "$PIDFILE"); then echo "${KAFKA_STATE_NAME:-kafka}: running (pid $pid) KAFKA_BROKERS=127.0.0.1:$KAFKA_PORT"; else echo "${KAFKA_STATE_NAME:-kafka}: stopped"; exit 3; fi ;;
   logs) tail -n "${LINES_TO_SHOW:-100}" "$DIR/logs/server.log" ;;
   reset) stop_pid "$PIDFILE" 30; rm -rf "$DIR"; info "state removed" ;;
   *) echo "usage: $0 up|down|status|logs|reset" >&2; exit 2 ;;

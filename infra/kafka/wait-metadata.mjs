@@ -1,8 +1,11 @@
-// Exits 0 when the broker at argv[2] answers a metadata request within 3 s (used by kafka.sh up).
+// Exits 0 when the brokers at argv[2] (host:port[,host:port...]) answer a metadata request within 3 s
+// and, when argv[3] is given, the metadata lists at least that many brokers (used by kafka.sh and
+// cluster.sh up).
 import { createRequire } from 'node:module';
 
 const require = createRequire(new URL('../../package.json', import.meta.url));
-const broker = process.argv[2];
+const brokers = process.argv[2].split(',');
+const expectedBrokers = Number(process.argv[3] ?? 0);
 let Kafka;
 try {
   ({ Kafka } = require('kafkajs'));
@@ -11,7 +14,7 @@ try {
   process.exit(0);
 }
 const admin = new Kafka({
-  brokers: [broker],
+  brokers,
   logLevel: 0,
   connectionTimeout: 1000,
   retry: { retries: 0 },
@@ -20,9 +23,10 @@ const timer = setTimeout(() => process.exit(1), 3000);
 try {
   await admin.connect();
   await admin.fetchTopicMetadata({ topics: [] });
+  const { brokers: registered } = await admin.describeCluster();
   await admin.disconnect();
   clearTimeout(timer);
-  process.exit(0);
+  process.exit(registered.length >= expectedBrokers ? 0 : 1);
 } catch {
   process.exit(1);
 }

@@ -79,7 +79,7 @@ console.log(`
   release-advisor    http://127.0.0.1:${ports['release-advisor']}/metrics
   fleet console      http://127.0.0.1:${ports['fleet-console']}/   (charts and tables of the fleet; /api/queries)
   Kafka              ${kafkaBrokers}
-  ClickHouse         ${clickhouseUrl}  (database ${database})
+  ClickHouse         ${clickhouseUrl}  (database ${database}${process.env.CLICKHOUSE_CLUSTER ? `, cluster ${process.env.CLICKHOUSE_CLUSTER}` : ''})
   logs               ${logDir}/<service>.log
 
   Try:

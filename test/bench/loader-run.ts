@@ -123,7 +123,9 @@ export async function dropRun(options: {
   topics: string[];
 }): Promise<void> {
   const admin = createClickHouseClient({ url: options.clickhouseUrl, database: 'default' });
-  for (const db of options.databases) await admin.command({ query: `DROP DATABASE IF EXISTS ${db}` });
+  const onCluster = process.env.CLICKHOUSE_CLUSTER ? ` ON CLUSTER ${process.env.CLICKHOUSE_CLUSTER}` : '';
+  for (const db of options.databases)
+    await admin.command({ query: `DROP DATABASE IF EXISTS ${db}${onCluster}` });
   await admin.close();
   const kafka = new Kafka({
     brokers: options.brokers.split(','),

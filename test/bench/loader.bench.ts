@@ -26,6 +26,9 @@ const N = Number(args.records);
 const CHUNK = Number(args.chunk);
 const brokers = process.env.KAFKA_BROKERS ?? '127.0.0.1:19092';
 const clickhouseUrl = process.env.CLICKHOUSE_URL ?? 'http://127.0.0.1:18123';
+// On the cluster stack (`eval "$(infra/bin/stack env --cluster)"`): replicated tables behind Distributed
+// ones, and the loader in its cluster mode (synchronous Distributed inserts, exactly-once batches).
+const cluster = process.env.CLICKHOUSE_CLUSTER || null;
 const run = randomBytes(4).toString('hex');
 const prefix = `bench-loader-${run}.`;
 const logger = pino({ level: process.env.LOG_LEVEL ?? 'warn' });
@@ -63,6 +66,7 @@ async function loaderRun(database: string) {
     GROUP_ID: `bench-${run}`,
     RUN_MIGRATIONS: 'false',
     PORT: '0',
+    ...(cluster ? { CLICKHOUSE_CLUSTER: cluster } : {}),
   });
   const registry = createMetrics('bench-status-loader');
   const loader = buildStatusLoader({ config, logger, registry });
@@ -108,8 +112,8 @@ function decodeFlattenOnly(encoded: Buffer[]) {
 async function main() {
   const loaderDb = `bench_loader_${run}`;
   const baselineDb = `bench_baseline_${run}`;
-  await runMigrations({ url: clickhouseUrl, database: loaderDb });
-  await runMigrations({ url: clickhouseUrl, database: baselineDb });
+  await runMigrations({ url: clickhouseUrl, database: loaderDb, cluster });
+  await runMigrations({ url: clickhouseUrl, database: baselineDb, cluster });
   const rows = reports.map(flattenStatus);
   const counts = perTable(rows);
   const totalRows = Object.values(counts).reduce((a, b) => a + b, 0);
@@ -122,7 +126,7 @@ async function main() {
   const loader = await loaderRun(loaderDb);
   const baselineSeconds = await baselineRun(baselineDb, rows);
   const encodedDb = `bench_encoded_${run}`;
-  await runMigrations({ url: clickhouseUrl, database: encodedDb });
+  await runMigrations({ url: clickhouseUrl, database: encodedDb, cluster });
   const encodedSeconds = await encodedBaselineRun(encodedDb, rows);
 
   const admin = createClickHouseClient({ url: clickhouseUrl, database: 'default' });

@@ -25,8 +25,8 @@ export async function runTracedFleet(
   });
 }
 
-const RUN_RANGE = 1_000_000;
-const firstSeqOf = (seed: number) => seed * RUN_RANGE;
+export const RUN_RANGE = 1_000_000;
+export const firstSeqOf = (seed: number) => seed * RUN_RANGE;
 
 function counts(values: number[]): Map<number, number> {
   const map = new Map<number, number>();

@@ -122,7 +122,9 @@ export async function startPipelineHarness(
     async close() {
       await pipeline.stop();
       await client.close();
-      await admin.command({ query: `DROP DATABASE IF EXISTS ${database}` }).catch(() => {});
+      // On the cluster stack the database is on every server (made ON CLUSTER by the migrations).
+      const onCluster = process.env.CLICKHOUSE_CLUSTER ? ` ON CLUSTER ${process.env.CLICKHOUSE_CLUSTER}` : '';
+      await admin.command({ query: `DROP DATABASE IF EXISTS ${database}${onCluster}` }).catch(() => {});
       await admin.close();
     },
   };

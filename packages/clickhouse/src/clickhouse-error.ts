@@ -1,6 +1,7 @@
 // The one error type of this package. `serverCode` is ClickHouse's numeric error code (as a
 // string, like @clickhouse/client reports it) or null for network failures; `retriable` is decided
-// from that code or the network error, never from message text.
+// from that code or the network error, and from message text only for what a Distributed insert
+// passes on from another server (fromAnotherServer).
 
 export type ClickHouseErrorCode =
   | 'INSERT_FAILED'
@@ -44,6 +45,7 @@ const RETRIABLE_SERVER_CODES = new Set([
   '241', // MEMORY_LIMIT_EXCEEDED
   '242', // TABLE_IS_READ_ONLY
   '252', // TOO_MANY_PARTS
+  '279', // ALL_CONNECTION_TRIES_FAILED (a shard's replicas unreachable from a Distributed insert)
   '285', // TOO_FEW_LIVE_REPLICAS
   '286', // UNSATISFIED_QUORUM_FOR_PREVIOUS_WRITE
   '319', // UNKNOWN_STATUS_OF_INSERT
@@ -126,9 +128,28 @@ export function isRetriable(err: unknown): boolean {
 export function toInsertError(table: string, err: unknown): ClickHouseStoreError {
   if (err instanceof ClickHouseStoreError) return err;
   const serverCode = serverCodeOf(err);
-  return serverCode !== null && ROW_REJECTION_SERVER_CODES.has(serverCode)
-    ? toStoreError('INSERT_REJECTED', `insert into ${table} refused a row`, err)
-    : toStoreError('INSERT_FAILED', `insert into ${table} failed`, err);
+  if (serverCode !== null && ROW_REJECTION_SERVER_CODES.has(serverCode) && !fromAnotherServer(err)) {
+    return toStoreError('INSERT_REJECTED', `insert into ${table} refused a row`, err);
+  }
+  const error = toStoreError('INSERT_FAILED', `insert into ${table} failed`, err);
+  if (!fromAnotherServer(err)) return error;
+  return new ClickHouseStoreError('INSERT_FAILED', error.message, {
+    retriable: true,
+    serverCode,
+    cause: err,
+  });
+}
+
+/**
+ * A Distributed insert passes on what another server of the cluster answered, with the same codes a
+ * local parse error has: a replica killed mid-insert is code 32 (ATTEMPT_TO_READ_AFTER_EOF) "while
+ * receiving packet from <host:port>" (18.16 and current servers alike). That blames the connection
+ * between the servers, not the rows: retried, never isolated (isolating would dead-letter good rows).
+ * The one place this package reads an error's text; the code alone cannot tell the two apart.
+ */
+function fromAnotherServer(err: unknown): boolean {
+  const message = err instanceof Error ? err.message : String(err);
+  return /while (receiving packet from|sending packet to|connecting to) \S+:\d+/.test(message);
 }
 
 export function toStoreError(code: ClickHouseErrorCode, what: string, err: unknown): ClickHouseStoreError {

@@ -16,7 +16,7 @@ export interface TableBatchSink<T> {
   createBatch(): TableBatch;
   add(batch: TableBatch, rows: T): void;
   size(batch: TableBatch): { rows: number; bytes: number };
-  write(batch: TableBatch): Promise<void>;
+  write(batch: TableBatch, key?: string): Promise<void>;
   rejectsRecords(err: unknown): boolean;
   part(batch: TableBatch, from: number, to: number): TableBatch;
 }
@@ -29,7 +29,7 @@ export function createTableBatchSink<T extends RowsByTable<T>>(options: {
     createBatch: () => new TableBatch(options.specs),
     add: (batch, rows) => batch.addAll(Object.entries(rows) as [string, readonly object[]][]),
     size: (batch) => ({ rows: batch.rows, bytes: batch.bytes }),
-    write: (batch) => options.writer.write(batch),
+    write: (batch, key) => options.writer.write(batch, key),
     rejectsRecords: (err) => err instanceof ClickHouseStoreError && err.code === 'INSERT_REJECTED',
     part: (batch, from, to) => batch.part(from, to),
   };

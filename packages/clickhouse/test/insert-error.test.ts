@@ -37,6 +37,27 @@ describe('insert errors', () => {
     });
   });
 
+  it('retries what a Distributed insert passes on from a replica that went away, never isolating rows', () => {
+    // The message a Distributed insert on 18.16 answered when a replica was SIGKILLed mid-insert (cluster suite).
+    const killedReplica = old(
+      32,
+      'Attempt to read after eof: while receiving packet from 127.0.0.1:25904: Insertion status:\nWrote 1 blocks and 36 rows on shard 0 replica 0, 127.0.0.1:25901 (average 0 ms per block)\n',
+    );
+    expect(toInsertError('prometheus_samples', killedReplica)).toMatchObject({
+      code: 'INSERT_FAILED',
+      retriable: true,
+      serverCode: '32',
+    });
+    expect(
+      toInsertError('t', current('32', 'Attempt to read after eof: while receiving packet from ch-2:9000.')),
+    ).toMatchObject({ code: 'INSERT_FAILED', retriable: true });
+    // The same code from the server parsing the rows it was sent is still a refusal of those rows.
+    expect(toInsertError('t', old(32, 'Attempt to read after eof: (at row 3)'))).toMatchObject({
+      code: 'INSERT_REJECTED',
+    });
+    expect(toInsertError('t', old(279, 'All connection tries failed.'))).toMatchObject({ retriable: true });
+  });
+
   it('lets the batch consumer bisect only on INSERT_REJECTED', () => {
     const sink = createTableBatchSink({ writer: {} as BatchWriter, specs: STATUS_TABLE_SPECS });
     expect(sink.rejectsRecords(toInsertError('t', old(72, 'negative')))).toBe(true);

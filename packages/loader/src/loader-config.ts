@@ -30,6 +30,18 @@ export function loaderEnvShape(defaults: { service: string; port: number }) {
     BATCH_MAX_BYTES: positiveInt(32 * 1024 * 1024),
     /** ... or this long after its first record: about one insert per table per second under load. */
     BATCH_MAX_WAIT_MS: positiveInt(1000),
+    /**
+     * One batch per topic-partition, its end recorded in the offset commit before the insert, so a
+     * loader killed between insert and commit re-inserts the same blocks (dropped by replicated
+     * deduplication). Default: on with CLICKHOUSE_CLUSTER, off without.
+     */
+    EXACTLY_ONCE_BATCHES: z.enum(['true', 'false']).optional(),
+    /**
+     * Test hook (cluster fault suite): SIGKILL this process after this many written batches, before
+     * their offsets are committed; once, when LOADER_TEST_KILL_MARKER (a file it creates) is given.
+     */
+    LOADER_TEST_KILL_AFTER_WRITES: z.coerce.number().int().positive().optional(),
+    LOADER_TEST_KILL_MARKER: z.string().optional(),
     RETRY_INITIAL_MS: positiveInt(500),
     RETRY_MAX_MS: positiveInt(30_000),
   };
@@ -51,6 +63,8 @@ export interface LoaderConfig {
   shutdownTimeoutMs: number;
   clickhouse: ClickHouseConfig;
   batch: { maxRows: number; maxBytes: number; maxWaitMs: number };
+  exactlyOnce: boolean;
+  testKill: { afterWrites: number; marker: string | null } | null;
   retry: { initialMs: number; maxMs: number };
 }
 
@@ -78,6 +92,14 @@ export function loaderConfig(env: LoaderEnv): LoaderConfig {
       requestTimeoutMs: env.CLICKHOUSE_REQUEST_TIMEOUT_MS,
     },
     batch: { maxRows: env.BATCH_MAX_ROWS, maxBytes: env.BATCH_MAX_BYTES, maxWaitMs: env.BATCH_MAX_WAIT_MS },
+    exactlyOnce:
+      env.EXACTLY_ONCE_BATCHES === undefined
+        ? env.CLICKHOUSE_CLUSTER !== undefined
+        : env.EXACTLY_ONCE_BATCHES === 'true',
+    testKill:
+      env.LOADER_TEST_KILL_AFTER_WRITES === undefined
+        ? null
+        : { afterWrites: env.LOADER_TEST_KILL_AFTER_WRITES, marker: env.LOADER_TEST_KILL_MARKER ?? null },
     retry: { initialMs: env.RETRY_INITIAL_MS, maxMs: env.RETRY_MAX_MS },
   };
 }

@@ -10,6 +10,7 @@
 //
 // start() runs the migrations and creates the standard topics (each step retried while ClickHouse or
 // Kafka is not up yet), then consumes.
+import { existsSync, writeFileSync } from 'node:fs';
 import {
   BatchWriter,
   createClickHouseClient,
@@ -70,7 +71,11 @@ export function createLoaderService<T extends RowsByTable<T>>(
     database: config.clickhouse.database,
     tableOrder: LOADER_TABLES,
     onInsert: metrics.onInsert,
+    // Cluster mode: the INSERT into a Distributed table returns once each shard has its block (on one
+    // replica; the other copies it), so the offsets are committed only after the rows are on the shards.
+    settings: config.clickhouse.cluster ? { insert_distributed_sync: 1 } : undefined,
   });
+  const afterWrite = config.testKill ? killAfterWrites(config.testKill) : undefined;
   const producer = kafka.producer({ idempotent: true, allowAutoTopicCreation: false });
   const consumer = createBatchConsumer({
     kafka,
@@ -84,6 +89,8 @@ export function createLoaderService<T extends RowsByTable<T>>(
     retry: config.retry,
     logger,
     observer: metrics.observer,
+    exactlyOnce: config.exactlyOnce,
+    afterWrite,
   });
   metrics.trackStatus(() => consumer.status());
 
@@ -118,5 +125,16 @@ export function createLoaderService<T extends RowsByTable<T>>(
       const s = consumer.status();
       return started && s.running && s.sinkHealthy;
     },
+  };
+}
+
+/** The fault suite's "killed between insert and commit" point: SIGKILL after n writes (once per marker). */
+function killAfterWrites({ afterWrites, marker }: { afterWrites: number; marker: string | null }) {
+  if (marker && existsSync(marker)) return undefined;
+  let left = afterWrites;
+  return () => {
+    if (--left > 0) return;
+    if (marker) writeFileSync(marker, String(process.pid));
+    process.kill(process.pid, 'SIGKILL');
   };
 }

@@ -30,8 +30,23 @@ describe('shared loader config', () => {
         requestTimeoutMs: 30_000,
       },
       batch: { maxRows: 200_000, maxBytes: 32 * 1024 * 1024, maxWaitMs: 1000 },
+      exactlyOnce: false,
+      testKill: null,
       retry: { initialMs: 500, maxMs: 30_000 },
     });
+  });
+
+  it('turns exactly-once batches on with a cluster unless told otherwise', () => {
+    const load = (env: Record<string, string>) =>
+      loaderConfig(loadConfig(schema, { KAFKA_BROKERS: 'a:1', ...env }));
+    expect(load({ CLICKHOUSE_CLUSTER: 'c' }).exactlyOnce).toBe(true);
+    expect(load({ CLICKHOUSE_CLUSTER: 'c', EXACTLY_ONCE_BATCHES: 'false' }).exactlyOnce).toBe(false);
+    expect(load({ EXACTLY_ONCE_BATCHES: 'true' }).exactlyOnce).toBe(true);
+    expect(load({ LOADER_TEST_KILL_AFTER_WRITES: '3', LOADER_TEST_KILL_MARKER: '/tmp/m' }).testKill).toEqual({
+      afterWrites: 3,
+      marker: '/tmp/m',
+    });
+    expect(() => load({ EXACTLY_ONCE_BATCHES: 'yes' })).toThrow(ConfigError);
   });
 
   it('reports a bad broker list, prefix and database name at once', () => {

@@ -9,6 +9,10 @@
 //   commit      commit-step.ts       the batch's offsets, only after its write
 //
 // and beside the chain, topic discovery (topic-discovery.ts) for a pattern subscription.
+// `exactlyOnce`: accumulate one batch per topic-partition (partition-accumulate-step.ts) and record
+// each batch's end in the commit metadata before writing it (batch-boundary.ts), so a batch written
+// again after a crash is the same records, for a sink that drops a repeated write (ClickHouse's
+// replicated block deduplication).
 // Rebalances may deliver a record twice (a partition moves before our commit): sinks must be
 // idempotent for redelivered records (the ClickHouse tables collapse rows by event_id + seq).
 import type { RetryPolicy } from '@opa-fleet/runtime';
@@ -18,8 +22,10 @@ import type { ConsumedRecord, DeadLetterSink } from '../dead-letter';
 import { accumulateStep, type BatchLimits, DEFAULT_BATCH_LIMITS } from './accumulate-step';
 import { commitStep } from './commit-step';
 import { ConsumerGroup, type FetchObservation } from './consumer-group';
+import { partitionAccumulateStep } from './partition-accumulate-step';
 import { refuseRecordWith } from './refusals';
 import type { BatchSink } from './sink';
+import type { Batch, Step } from './step';
 import { type TopicDiscovery, topicDiscovery } from './topic-discovery';
 import { transformStep } from './transform-step';
 import { type FlushObservation, writeStep } from './write-step';
@@ -50,6 +56,10 @@ export interface BatchConsumerOptions<C, V = ConsumedRecord> {
   fromBeginning?: boolean;
   observer?: BatchConsumerObserver;
   consumerConfig?: Partial<ConsumerConfig>;
+  /** Batches that survive a crash record for record (see above). Default false. */
+  exactlyOnce?: boolean;
+  /** Test hook: called after a batch is written, before its offsets are committed. */
+  afterWrite?: (batch: Batch<C>) => void;
 }
 
 export interface BatchConsumerStatus {
@@ -77,8 +87,10 @@ export function createBatchConsumer<C, V = ConsumedRecord>(o: BatchConsumerOptio
   const refuse = refuseRecordWith({ log, onDeadLetter: o.observer?.onDeadLetter });
   const { kafka, groupId, sink } = o;
 
+  const exactlyOnce = o.exactlyOnce ?? false;
   const group = new ConsumerGroup({
     kafka,
+    exactlyOnce,
     groupId,
     log,
     retry,
@@ -86,7 +98,16 @@ export function createBatchConsumer<C, V = ConsumedRecord>(o: BatchConsumerOptio
     consumerConfig: o.consumerConfig,
     onFetch: o.observer?.onFetch,
   });
-  const commit = commitStep(group, log);
+  const commitOffsets = exactlyOnce
+    ? commitStep(group, log, (batch) => batch.generation === group.generation())
+    : commitStep(group, log);
+  const afterWrite = o.afterWrite;
+  const commit: Step<Batch<C>> = afterWrite
+    ? {
+        submit: (batch) => (afterWrite(batch), commitOffsets.submit(batch)),
+        join: () => commitOffsets.join(),
+      }
+    : commitOffsets;
   const write = writeStep({
     sink,
     part: partOf(sink, transform),
@@ -96,9 +117,12 @@ export function createBatchConsumer<C, V = ConsumedRecord>(o: BatchConsumerOptio
     log,
     onFailing: (failing) => group.holdForSink(failing),
     onFlush: o.observer?.onFlush,
+    admit: exactlyOnce ? (batch) => group.recordBoundary(batch) : undefined,
     next: commit,
   });
-  const accumulate = accumulateStep({ sink, limits, refuse, next: write });
+  const accumulate = exactlyOnce
+    ? partitionAccumulateStep({ sink, limits, refuse, boundaries: group, next: write })
+    : accumulateStep({ sink, limits, refuse, next: write });
   const first = transformStep(transform, accumulate);
 
   const discovery: TopicDiscovery | null =

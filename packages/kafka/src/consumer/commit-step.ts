@@ -10,9 +10,15 @@ export interface OffsetCommitter {
   commitOffsets(offsets: NextOffset[]): Promise<void>;
 }
 
-export function commitStep(committer: OffsetCommitter, log: Logger): Step<Batch<unknown>> {
+export function commitStep(
+  committer: OffsetCommitter,
+  log: Logger,
+  /** Exactly-once mode: false for a batch of an earlier group generation (its commit would be refused). */
+  current: (batch: Batch<unknown>) => boolean = () => true,
+): Step<Batch<unknown>> {
   return {
     async submit(batch) {
+      if (!current(batch)) return;
       const offsets = [...batch.offsets.values()].filter((o) => committer.owns(o.topic, o.partition));
       if (offsets.length === 0) return;
       try {

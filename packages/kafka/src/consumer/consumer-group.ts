@@ -6,11 +6,13 @@
 // so records accumulate across fetches without being fetched again. Replacements run one at a time,
 // so no retired consumer rejoins the group.
 import { Backoff, type RetryPolicy } from '@opa-fleet/runtime';
-import type { Consumer, ConsumerConfig, EachBatchPayload, Kafka } from 'kafkajs';
+import type { Admin, Consumer, ConsumerConfig, EachBatchPayload, Kafka } from 'kafkajs';
 import type { Logger } from 'pino';
 import type { ConsumedRecord } from '../dead-letter';
+import { plannedBoundary, plannedEnd } from './batch-boundary';
 import type { OffsetCommitter } from './commit-step';
-import type { NextOffset, Step } from './step';
+import type { PartitionBoundaries } from './partition-accumulate-step';
+import type { Batch, NextOffset, Step } from './step';
 
 export interface FetchObservation {
   topic: string;
@@ -20,7 +22,10 @@ export interface FetchObservation {
 }
 
 export interface ConsumerGroupOptions {
-  kafka: Pick<Kafka, 'consumer'>;
+  /** `admin` is needed in exactly-once mode (the committed offsets' metadata, read at each join). */
+  kafka: Pick<Kafka, 'consumer'> & Partial<Pick<Kafka, 'admin'>>;
+  /** Read the batch boundaries recorded in the commit metadata at each join (exactly-once mode). */
+  exactlyOnce?: boolean;
   groupId: string;
   log: Logger;
   /** Backoff between replacements of a crashed consumer. */
@@ -31,7 +36,7 @@ export interface ConsumerGroupOptions {
   onFetch?: (e: FetchObservation) => void;
 }
 
-export class ConsumerGroup implements OffsetCommitter {
+export class ConsumerGroup implements OffsetCommitter, PartitionBoundaries {
   private consumer: Consumer | null = null;
   private topics: string[] = [];
   private first: Step<ConsumedRecord> | null = null;
@@ -44,6 +49,12 @@ export class ConsumerGroup implements OffsetCommitter {
   private replacements: Promise<void> = Promise.resolve();
   private replaceTimer: NodeJS.Timeout | null = null;
   private readonly replaceBackoff: Backoff;
+  /** Changes at every join and crash: batches built before belong to an earlier generation. */
+  private generationCount = 0;
+  /** Exactly-once mode: the recorded ends of the current generation, loading or loaded. */
+  private plansLoading: Promise<void> = Promise.resolve();
+  private plans = new Map<string, string>();
+  private admin: Admin | null = null;
 
   constructor(private readonly options: ConsumerGroupOptions) {
     this.replaceBackoff = new Backoff(options.retry);
@@ -106,6 +117,32 @@ export class ConsumerGroup implements OffsetCommitter {
     });
   }
 
+  generation(): number {
+    return this.generationCount;
+  }
+
+  plannedEnd(topic: string, partition: number): string | null {
+    const key = `${topic}\u0000${partition}`;
+    const end = this.plans.get(key) ?? null;
+    this.plans.delete(key);
+    return end;
+  }
+
+  /**
+   * Exactly-once mode, before a batch is written: records its end with its start offset (committed
+   * again), so whoever reads the partition after a crash rebuilds the same batch. False when the batch
+   * belongs to an earlier generation or a partition this member no longer owns: it must not be written.
+   */
+  async recordBoundary(batch: Batch<unknown>): Promise<boolean> {
+    const range = batch.range;
+    if (!range || batch.generation !== this.generationCount || !this.consumer) return false;
+    if (!this.owns(range.topic, range.partition)) return false;
+    const { topic, partition, start, end } = range;
+    await this.consumer.commitOffsets([{ topic, partition, offset: start, metadata: plannedBoundary(end) }]);
+    // kafkajs skips a commit silently once its consumer stopped (a crash): the generation moved then.
+    return batch.generation === this.generationCount;
+  }
+
   owns(topic: string, partition: number): boolean {
     return this.assigned === null || this.assigned.get(topic)?.has(partition) === true;
   }
@@ -126,6 +163,37 @@ export class ConsumerGroup implements OffsetCommitter {
   async disconnect(): Promise<void> {
     await this.consumer?.disconnect();
     this.consumer = null;
+    await this.admin?.disconnect().catch(() => undefined);
+    this.admin = null;
+  }
+
+  /** The recorded batch ends of the partitions just assigned (exactly-once mode), once per join. */
+  private loadPlans(assignment: Record<string, number[]>): void {
+    const { kafka, groupId, log } = this.options;
+    const generation = this.generationCount;
+    this.plans = new Map();
+    this.plansLoading = (async () => {
+      if (!this.admin) {
+        const admin = kafka.admin!();
+        await admin.connect();
+        this.admin = admin;
+      }
+      const topics = Object.keys(assignment);
+      if (topics.length === 0) return;
+      const committed = await this.admin.fetchOffsets({ groupId, topics });
+      if (generation !== this.generationCount) return;
+      for (const { topic, partitions } of committed) {
+        const mine = new Set(assignment[topic] ?? []);
+        for (const p of partitions) {
+          const end = mine.has(p.partition) ? plannedEnd(p.metadata, p.offset) : null;
+          if (end !== null) this.plans.set(`${topic}\u0000${p.partition}`, end);
+        }
+      }
+      if (this.plans.size > 0)
+        log.info({ boundaries: Object.fromEntries(this.plans) }, 'rebuilding batches at their recorded ends');
+    })();
+    // A failure shows in the first fetch, which waits for it (and crashes the consumer: replaced).
+    this.plansLoading.catch((err) => log.warn({ err }, 'reading the recorded batch boundaries failed'));
   }
 
   private async runConsumer(): Promise<void> {
@@ -152,11 +220,14 @@ export class ConsumerGroup implements OffsetCommitter {
         return;
       }
       this.assigned = new Map(Object.entries(payload.memberAssignment).map(([t, ps]) => [t, new Set(ps)]));
+      this.generationCount += 1;
+      if (this.options.exactlyOnce) this.loadPlans(payload.memberAssignment);
       log.info({ assignment: payload.memberAssignment }, 'joined consumer group');
     });
     consumer.on(consumer.events.CRASH, ({ payload }) => {
       const current = this.consumer === consumer;
       log.error({ err: payload.error, current }, 'kafkajs consumer crashed');
+      if (current) this.generationCount += 1;
       if (current) this.scheduleReplacement();
     });
     try {
@@ -189,6 +260,8 @@ export class ConsumerGroup implements OffsetCommitter {
       lag: Number(fetch.offsetLag()),
     });
     const first = this.first!;
+    // The recorded batch ends must be known before the first record of this generation is placed.
+    if (this.options.exactlyOnce) await this.plansLoading;
     for (const message of fetch.messages) {
       // Unresolved records are fetched again by whoever owns the partition next.
       if (!isRunning() || isStale() || this.draining) break;

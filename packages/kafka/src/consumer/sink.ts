@@ -10,8 +10,12 @@ export interface BatchSink<C, V = ConsumedRecord> {
   add(contents: C, value: V): void;
   /** Rows and (encoded) bytes held, cheap: called after every record. */
   size(contents: C): { rows: number; bytes: number };
-  /** Writes all of it. Throw to have it retried later; it may be called again with the same contents. */
-  write(contents: C): Promise<void>;
+  /**
+   * Writes all of it. Throw to have it retried later; it may be called again with the same contents.
+   * `key` (exactly-once mode) names the records written, the same for the same records after a crash
+   * (e.g. ClickHouse's insert_deduplication_token); parts of a refused batch are written without one.
+   */
+  write(contents: C, key?: string): Promise<void>;
   /**
    * True when an error thrown by write() says the content of some records was refused (the same
    * records fail again; fewer without them succeed), so the batch is bisected to set them aside.

@@ -38,4 +38,8 @@ export interface Batch<C> {
   deadLetters: DeadLetter[];
   offsets: Map<string, NextOffset>;
   openedAt: number;
+  /** Exactly-once mode: the group generation the batch was built in (a batch of an older one is dropped). */
+  generation?: number;
+  /** Exactly-once mode: the one topic-partition's records [start, end) the batch holds. */
+  range?: { topic: string; partition: number; start: string; end: string };
 }

@@ -41,6 +41,11 @@ export function writeStep<C>(options: {
   /** Called when the sink turns unhealthy (true) and healthy again (false). */
   onFailing: (failing: boolean) => void;
   onFlush?: (e: FlushObservation) => void;
+  /**
+   * Exactly-once mode: called before each attempt at a batch; false drops it unwritten (its records
+   * are delivered again to whoever owns its partition now); a throw is a failed write (retried).
+   */
+  admit?: (batch: Batch<C>) => Promise<boolean>;
   next: Step<Batch<C>>;
 }): WriteStep<C> {
   const { sink, deadLetter, refuse, log, next } = options;
@@ -103,6 +108,13 @@ export function writeStep<C>(options: {
         error,
       });
     try {
+      if (options.admit && !(await options.admit(batch))) {
+        log.info(
+          { range: batch.range },
+          'batch from an earlier group generation dropped; its records are read again',
+        );
+        return true;
+      }
       if (batch.deadLetters.length > 0 && !deadLettersSent.has(batch)) {
         await deadLetter.send(batch.deadLetters);
         deadLettersSent.add(batch);
@@ -122,7 +134,7 @@ export function writeStep<C>(options: {
     let isolation = isolations.get(batch);
     if (!isolation) {
       try {
-        await sink.write(batch.contents);
+        await sink.write(batch.contents, batchKey(batch));
         return;
       } catch (err) {
         if (!isolationSink?.rejectsRecords(err)) throw err;
@@ -180,4 +192,10 @@ export function writeStep<C>(options: {
       retryTimer = null;
     },
   };
+}
+
+/** The name of a batch's records for the sink (exactly-once mode): topic, partition, offset range. */
+export function batchKey(batch: Batch<unknown>): string | undefined {
+  const r = batch.range;
+  return r ? `${r.topic}:${r.partition}:${r.start}-${r.end}` : undefined;
 }
