@@ -62,6 +62,7 @@ describe('cluster: exactly-once rows through faults', () => {
         'telemetry-loader': 0,
         'decision-loader': 0,
         'status-loader': port,
+        'fleet-console': 0,
       },
       logDir,
       services: ['status-loader'],
