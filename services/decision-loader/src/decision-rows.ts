@@ -1,6 +1,7 @@
-// The per-record pipeline of the decision-loader: decode -> flatten, one `decisions` row per event.
+// The per-record pipeline of the decision-loader: decode -> flatten, one `decisions` row per event of the
+// record (a DecisionBatch: an upload's events; or a single DecisionEvent written by an older gateway).
 // A failure dead-letters the record.
-import { decisionCodec } from '@opa-fleet/contracts';
+import { decisionEventsOf } from '@opa-fleet/contracts';
 import { type DecisionRow, flattenDecision } from '@opa-fleet/flatten';
 import type { ConsumedRecord } from '@opa-fleet/kafka';
 
@@ -9,5 +10,5 @@ export interface DecisionRows {
 }
 
 export function decisionRowsOf(record: ConsumedRecord): DecisionRows {
-  return { decisions: [flattenDecision(decisionCodec.decode(record.value ?? Buffer.alloc(0)))] };
+  return { decisions: decisionEventsOf(record.value ?? Buffer.alloc(0)).map(flattenDecision) };
 }
