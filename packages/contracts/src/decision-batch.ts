@@ -48,6 +48,14 @@ const header = Buffer.concat([
 
 let scratch = Buffer.allocUnsafe(1024 * 1024);
 
+/** The fingerprint of the DecisionBatch schema the gateway writes (8 bytes, as on the wire). */
+export const DECISION_BATCH_FINGERPRINT: Buffer = header.subarray(2);
+
+/** The fields of the DecisionEvent inside the newest DecisionBatch, in order (for byte-level readers). */
+export const DECISION_BATCH_FIELDS: readonly string[] = (
+  batchSchema.fields[0]!.type.items as { fields: { name: string }[] }
+).fields.map((f) => f.name);
+
 /**
  * The events as DecisionBatch records of at most `maxBytes` bytes each (a lone larger event excepted),
  * grouped by instance id in the order of each instance's first event. Throws ContractError INVALID_VALUE

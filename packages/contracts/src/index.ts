@@ -12,6 +12,8 @@ export {
 } from './codecs';
 export { ContractError, type ContractErrorCode } from './contract-error';
 export {
+  DECISION_BATCH_FIELDS,
+  DECISION_BATCH_FINGERPRINT,
   DEFAULT_DECISION_RECORD_BYTES,
   decisionEventsOf,
   type EncodedDecisionBatch,
