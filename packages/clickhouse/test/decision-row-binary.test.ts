@@ -1,6 +1,5 @@
 // The decisions transcoder (DecisionBatch Avro -> RowBinary) against the general path it stands in for:
 // decode -> flattenDecision -> DECISION_ROW_BINARY, byte for byte, on OPA-shaped and on random events.
-import { readFileSync } from 'node:fs';
 import {
   ContractError,
   type DecisionEvent,
@@ -15,11 +14,11 @@ import avro from 'avsc';
 import { describe, expect, it } from 'vitest';
 import {
   DECISION_ROW_BINARY,
-  DEFAULT_MIGRATIONS_DIR,
   decisionRowsBinaryOf,
   RowBinaryWriter,
   TRANSCODED_DECISION_FIELDS,
 } from '../src/index';
+import { ddlColumns } from './ddl-columns';
 
 const ctx = { receivedAt: 1_764_000_000_123_456, gatewayId: 'gw', userAgent: 'ua/1', partition: 'eu' };
 
@@ -125,13 +124,7 @@ describe('decisionRowsBinaryOf', () => {
 
 describe('DECISION_ROW_BINARY', () => {
   it('lists every column of schemas/clickhouse/009_decisions.sql once', () => {
-    const ddl = readFileSync(`${DEFAULT_MIGRATIONS_DIR}/009_decisions.sql`, 'utf8');
-    const body = ddl.slice(ddl.indexOf('(') + 1, ddl.indexOf('\n)'));
-    const columns = body
-      .split('\n')
-      .map((line) => line.trim())
-      .filter((line) => /^[a-z_]+ /.test(line))
-      .map((line) => line.split(' ')[0]);
+    const columns = ddlColumns('009_decisions.sql');
     expect([...DECISION_ROW_BINARY.columns].sort()).toEqual([...columns].sort());
   });
 
