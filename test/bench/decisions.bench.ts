@@ -21,7 +21,7 @@ import http from 'node:http';
 import { parseArgs } from 'node:util';
 import { gunzipSync } from 'node:zlib';
 import { createClickHouseClient, DECISION_TABLE_SPECS, runMigrations } from '@opa-fleet/clickhouse';
-import { type DecisionEvent, decisionCodec, normalizeDecisionChunk } from '@opa-fleet/contracts';
+import { type DecisionEvent, encodeDecisionBatches, normalizeDecisionChunk } from '@opa-fleet/contracts';
 import { flattenDecision } from '@opa-fleet/flatten';
 import { topicNames } from '@opa-fleet/kafka';
 import { createMetrics } from '@opa-fleet/runtime';
@@ -170,16 +170,22 @@ async function gatewayPart(): Promise<void> {
 
 // ---- decision-loader ------------------------------------------------------------------------------
 
-/** `count` DecisionEvents as the gateway makes them: generated chunks through normalizeDecisionChunk. */
-function decisionEvents(count: number, seed: number): DecisionEvent[] {
+/**
+ * About `count` DecisionEvents as the gateway makes them (generated chunks through normalizeDecisionChunk),
+ * with the records it produces for them: a DecisionBatch per chunk (one instance per chunk, as OPA sends).
+ */
+function decisionRecords(count: number, seed: number) {
   const generator = createDecisionChunks({ seed });
   const events: DecisionEvent[] = [];
+  const records: { key: string; value: Buffer }[] = [];
   const context = { receivedAt: Date.now() * 1000, gatewayId: 'bench', userAgent: UA, partition: null };
   while (events.length < count) {
     const body = JSON.parse(gunzipSync(generator.next().body).toString('utf8'));
-    events.push(...normalizeDecisionChunk(body, context, randomUUID).events);
+    const chunk = normalizeDecisionChunk(body, context, randomUUID).events.slice(0, count - events.length);
+    events.push(...chunk);
+    for (const batch of encodeDecisionBatches(chunk)) records.push({ key: batch.key, value: batch.value });
   }
-  return events.slice(0, count);
+  return { events, records };
 }
 
 async function loaderPart(): Promise<void> {
@@ -188,12 +194,13 @@ async function loaderPart(): Promise<void> {
   const run = randomUUID().slice(0, 8);
   const prefix = `bench-dloader-${run}.`;
   const logger = pino({ level: process.env.LOG_LEVEL ?? 'warn' });
-  const events = decisionEvents(N, 2);
+  const { events, records: encoded } = decisionRecords(N, 2);
   const records = events.map((e) => ({ decisions: [flattenDecision(e)] }));
   const topic = topicNames(prefix).decisions;
   const databases: string[] = [];
   console.log(
-    `\ndecision-loader: ${fmt(N)} decision records (one decisions row each), ${rounds} alternating rounds`,
+    `\ndecision-loader: ${fmt(N)} decision events in ${encoded.length} DecisionBatch records (one decisions row ` +
+      `per event), ${rounds} alternating rounds`,
   );
   try {
     await prefillTopic({
@@ -201,7 +208,7 @@ async function loaderPart(): Promise<void> {
       clientId: `bench-${run}`,
       logger,
       topic,
-      records: events.map((e) => ({ key: e.instance_id, value: decisionCodec.encode(e) })),
+      records: encoded,
     });
     const ratios: number[] = [];
     const loaderRates: number[] = [];
@@ -295,7 +302,8 @@ async function pipelinePart(): Promise<void> {
   const rate = Number(values.rate);
   const seconds = Number(values['pipeline-seconds']);
   // OPA instances uploading at once (each waits for its answer). The gateway's producer holds at most
-  // PRODUCER_MAX_PENDING (10,000) records: beyond about 18 chunks of 535 events in flight it answers 503.
+  // PRODUCER_MAX_PENDING_BYTES (64 MiB) of records: a chunk is one record of about 270 KB, so about 240
+  // chunks in flight before it answers 503.
   const concurrency = Number(values.concurrency);
   // Every chunk distinct (unique decision ids): freshness is read from count() of the table.
   const t0 = performance.now();

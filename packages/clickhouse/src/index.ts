@@ -9,6 +9,7 @@ export {
   serverCodeOf,
 } from './clickhouse-error';
 export { type ClickHouseClient, type ClickHouseConfig, createClickHouseClient } from './client';
+export { decisionRowsBinaryOf, TRANSCODED_DECISION_FIELDS } from './decision-row-binary';
 export { renderStatements } from './migration-template';
 export {
   DEFAULT_MIGRATIONS_DIR,
@@ -19,11 +20,12 @@ export {
   runMigrations,
   templateContext,
 } from './migrations';
-export { RowBinaryWriter } from './row-binary';
+export { RowBinaryRows, RowBinaryWriter } from './row-binary';
 export { encodeRow, type RowBinarySpec, type TableSpec } from './row-encoder';
-export { type InsertPayload, TableBatch } from './table-batch';
+export { type InsertPayload, TableBatch, type TableRows } from './table-batch';
 export { createTableBatchSink, type RowsByTable, type TableBatchSink } from './table-batch-sink';
 export {
+  DECISION_ROW_BINARY,
   DECISION_TABLE_SPECS,
   LOADER_TABLES,
   SAMPLE_ROW_BINARY,

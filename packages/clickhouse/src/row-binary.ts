@@ -6,6 +6,14 @@
 
 const TWO_32 = 2 ** 32;
 
+/** Rows of one table already in RowBinary, in its spec's column order (written by a transcoder). */
+export class RowBinaryRows {
+  constructor(
+    readonly count: number,
+    readonly bytes: Uint8Array,
+  ) {}
+}
+
 export class RowBinaryWriter {
   private buf: Buffer;
   private pos = 0;
@@ -73,9 +81,47 @@ export class RowBinaryWriter {
     this.pos += this.buf.write(value, this.pos, bytes, 'utf8');
   }
 
+  /** A String column from UTF-8 bytes already encoded (`length` bytes of `source` from `start`). */
+  utf8(source: Buffer, start: number, length: number): void {
+    this.ensure(length + 5);
+    const buf = this.buf;
+    let pos = this.pos;
+    if (length < 0x80) buf[pos++] = length;
+    else {
+      this.pos = pos;
+      this.uvarint(length);
+      pos = this.pos;
+    }
+    // Short strings byte by byte (cheaper than a native call), longer ones with one copy.
+    if (length < 32) for (let i = 0; i < length; i++) buf[pos + i] = source[start + i]!;
+    else source.copy(buf, pos, start, start + length);
+    this.pos = pos + length;
+  }
+
+  /** Nullable(String). */
+  nullableString(value: string | null): void {
+    if (value === null) {
+      this.byte(1);
+      return;
+    }
+    this.byte(0);
+    this.string(value);
+  }
+
+  /** One byte as it is (a Nullable marker: 1 null, 0 a value follows). */
+  byte(value: number): void {
+    this.ensure(1);
+    this.buf[this.pos++] = value;
+  }
+
   strings(values: readonly string[]): void {
     this.uvarint(values.length);
     for (const value of values) this.string(value);
+  }
+
+  uint16(value: number): void {
+    this.ensure(2);
+    this.pos = this.buf.writeUInt16LE(value, this.pos); // throws RangeError outside 0..65535
   }
 
   uint32(value: number): void {
@@ -104,6 +150,21 @@ export class RowBinaryWriter {
   float64(value: number): void {
     this.ensure(8);
     this.pos = this.buf.writeDoubleLE(value, this.pos); // NaN and ±Inf as they are
+  }
+
+  /** Nullable(UInt64). */
+  nullableUint64(value: number | null): void {
+    if (value === null) {
+      this.byte(1);
+      return;
+    }
+    this.byte(0);
+    this.uint64(value);
+  }
+
+  float64s(values: readonly number[]): void {
+    this.uvarint(values.length);
+    for (const value of values) this.float64(value);
   }
 
   /** Nullable(Int64). */

@@ -7,10 +7,10 @@
 import type { BatchWriter } from './batch-writer';
 import { ClickHouseStoreError } from './clickhouse-error';
 import type { TableSpec } from './row-encoder';
-import { TableBatch } from './table-batch';
+import { TableBatch, type TableRows } from './table-batch';
 
-/** Rows of one record per table name (e.g. flatten's StatusRows). */
-export type RowsByTable<T> = { [K in keyof T]: readonly object[] };
+/** Rows of one record per table name (e.g. flatten's StatusRows), as objects or already in RowBinary. */
+export type RowsByTable<T> = { [K in keyof T]: TableRows };
 
 export interface TableBatchSink<T> {
   createBatch(): TableBatch;
@@ -27,7 +27,7 @@ export function createTableBatchSink<T extends RowsByTable<T>>(options: {
 }): TableBatchSink<T> {
   return {
     createBatch: () => new TableBatch(options.specs),
-    add: (batch, rows) => batch.addAll(Object.entries(rows) as [string, readonly object[]][]),
+    add: (batch, rows) => batch.addAll(Object.entries(rows) as [string, TableRows][]),
     size: (batch) => ({ rows: batch.rows, bytes: batch.bytes }),
     write: (batch, key) => options.writer.write(batch, key),
     rejectsRecords: (err) => err instanceof ClickHouseStoreError && err.code === 'INSERT_REJECTED',

@@ -5,8 +5,11 @@
 // record: where every record's rows start is kept, so part(from, to) can cut the rows of records
 // [from, to) out as a batch of their own without encoding them again (bisection of a refused batch).
 
-import { RowBinaryWriter } from './row-binary';
+import { RowBinaryRows, RowBinaryWriter } from './row-binary';
 import { encodeRow, type RowBinarySpec, type TableSpec } from './row-encoder';
+
+/** One table's rows of a record: objects, or RowBinary already written in the table's column order. */
+export type TableRows = readonly object[] | RowBinaryRows;
 
 interface TableChunk {
   spec: TableSpec;
@@ -47,12 +50,15 @@ export class TableBatch {
   constructor(private readonly specs: ReadonlyMap<string, TableSpec>) {}
 
   /** Adds the rows of one table; on an encoding error nothing of them is added. */
-  add(table: string, rows: readonly object[]): void {
+  add(table: string, rows: TableRows): void {
     this.addAll([[table, rows]]);
   }
 
-  /** Adds the rows of one record, every table or none (an encoding error rolls all of them back). */
-  addAll(rowsByTable: Iterable<readonly [string, readonly object[]]>): void {
+  /**
+   * Adds the rows of one record, every table or none (an encoding error rolls all of them back). Rows come
+   * as objects, or already in RowBinary for a RowBinary table (a transcoder wrote them).
+   */
+  addAll(rowsByTable: Iterable<readonly [string, TableRows]>): void {
     const marks: ChunkMark[] = [];
     const rowCount = this.rowCount;
     const byteCount = this.byteCount;
@@ -63,7 +69,8 @@ export class TableBatch {
     }
     try {
       for (const [table, rows] of rowsByTable) {
-        if (rows.length === 0) continue;
+        const count = rows instanceof RowBinaryRows ? rows.count : rows.length;
+        if (count === 0) continue;
         const chunk = this.chunkOf(table, this.recordCount);
         marks.push({
           chunk,
@@ -75,9 +82,9 @@ export class TableBatch {
         const added = chunk.spec.rowBinary
           ? appendBinary(chunk, chunk.spec.rowBinary, rows)
           : appendLines(chunk, rows);
-        chunk.rows += rows.length;
+        chunk.rows += count;
         chunk.bytes += added;
-        this.rowCount += rows.length;
+        this.rowCount += count;
         this.byteCount += added;
       }
     } catch (err) {
@@ -191,7 +198,10 @@ function startOf(chunk: TableChunk, record: number, records: number): [number, n
   return [chunk.rowStarts[i]!, chunk.byteStarts[i]!];
 }
 
-function appendLines(chunk: TableChunk, rows: readonly object[]): number {
+function appendLines(chunk: TableChunk, rows: TableRows): number {
+  if (rows instanceof RowBinaryRows) {
+    throw new TypeError(`table ${chunk.spec.name} is inserted as JSONEachRow; it takes no RowBinary rows`);
+  }
   const { encode, floatColumns } = chunk.spec;
   let bytes = 0;
   for (const row of rows) {
@@ -203,9 +213,10 @@ function appendLines(chunk: TableChunk, rows: readonly object[]): number {
   return bytes;
 }
 
-function appendBinary(chunk: TableChunk, spec: RowBinarySpec, rows: readonly object[]): number {
+function appendBinary(chunk: TableChunk, spec: RowBinarySpec, rows: TableRows): number {
   const out = chunk.binary!;
   const start = out.length;
-  for (const row of rows) spec.write(row, out);
+  if (rows instanceof RowBinaryRows) out.raw(rows.bytes);
+  else for (const row of rows) spec.write(row, out);
   return out.length - start;
 }

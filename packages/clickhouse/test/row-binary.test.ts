@@ -1,12 +1,6 @@
-import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import {
-  DEFAULT_MIGRATIONS_DIR,
-  RowBinaryWriter,
-  SAMPLE_ROW_BINARY,
-  STATUS_TABLE_SPECS,
-  TableBatch,
-} from '../src';
+import { RowBinaryWriter, SAMPLE_ROW_BINARY, STATUS_TABLE_SPECS, TableBatch } from '../src';
+import { ddlColumns } from './ddl-columns';
 
 const hex = (write: (w: RowBinaryWriter) => void, initialBytes?: number) => {
   const w = new RowBinaryWriter(initialBytes);
@@ -72,13 +66,7 @@ describe('prometheus_samples as RowBinary', () => {
   });
 
   it('lists the columns of schemas/clickhouse/004_prometheus_samples.sql, in their order', () => {
-    const ddl = readFileSync(`${DEFAULT_MIGRATIONS_DIR}/004_prometheus_samples.sql`, 'utf8');
-    const body = ddl.slice(ddl.indexOf('(') + 1, ddl.indexOf('\n)'));
-    const columns = body
-      .split('\n')
-      .map((line) => line.trim())
-      .filter((line) => /^[a-z_]+ /.test(line))
-      .map((line) => line.split(' ')[0]);
+    const columns = ddlColumns('004_prometheus_samples.sql');
     expect(columns).toEqual(SAMPLE_ROW_BINARY.columns);
   });
 

@@ -2,7 +2,7 @@
 // records alone would have made, so a refused batch is bisected without encoding (or decoding and
 // flattening) its records again.
 import { describe, expect, it } from 'vitest';
-import { STATUS_TABLE_SPECS, TableBatch } from '../src';
+import { RowBinaryRows, RowBinaryWriter, STATUS_TABLE_SPECS, TableBatch } from '../src';
 
 const sample = (seq: number) => ({
   event_id: `e${seq}`,
@@ -83,5 +83,30 @@ describe('TableBatch.part', () => {
     batch.addAll(recordRows(2));
     expect(batch.records).toBe(2);
     expect(contentOf(batch.part(1, 2))).toEqual(contentOf(batchOf([2])));
+  });
+});
+
+describe('TableBatch with rows already in RowBinary', () => {
+  it('takes them for a RowBinary table as if its spec had written them, and cuts them by record', () => {
+    const spec = STATUS_TABLE_SPECS.get('prometheus_samples')!.rowBinary!;
+    const encoded = (seqs: number[]) => {
+      const w = new RowBinaryWriter();
+      for (const seq of seqs) spec.write(sample(seq), w);
+      return new RowBinaryRows(seqs.length, Buffer.from(w.bytes()));
+    };
+    const pre = new TableBatch(STATUS_TABLE_SPECS);
+    pre.addAll([['prometheus_samples', encoded([1, 2])]]);
+    pre.addAll([['prometheus_samples', encoded([3])]]);
+    const objects = new TableBatch(STATUS_TABLE_SPECS);
+    objects.addAll([['prometheus_samples', [sample(1), sample(2)]]]);
+    objects.addAll([['prometheus_samples', [sample(3)]]]);
+    expect(contentOf(pre)).toEqual(contentOf(objects));
+    expect(contentOf(pre.part(1, 2))).toEqual(contentOf(objects.part(1, 2)));
+  });
+
+  it('refuses them for a JSONEachRow table, leaving the batch as it was', () => {
+    const batch = new TableBatch(STATUS_TABLE_SPECS);
+    expect(() => batch.addAll([['bundles', new RowBinaryRows(1, Buffer.from([0]))]])).toThrow(TypeError);
+    expect(batch.rows).toBe(0);
   });
 });

@@ -1,9 +1,16 @@
-// The codecs of the five record subjects, over every version kept in schemas/avro.
+// The codecs of the six record subjects, over every version kept in schemas/avro.
 
 import { createRecordCodec, type RecordCodec } from './record-codec';
 import { schemaVersionsOf } from './schema-catalog';
 import { statusWireMapping } from './status-wire';
-import type { DecisionEvent, ReleaseInfo, StatusReport, TelemetryReport, VersionCheck } from './types';
+import type {
+  DecisionBatch,
+  DecisionEvent,
+  ReleaseInfo,
+  StatusReport,
+  TelemetryReport,
+  VersionCheck,
+} from './types';
 
 export const telemetryCodec: RecordCodec<TelemetryReport> = createRecordCodec({
   versions: schemaVersionsOf('telemetry-report'),
@@ -42,4 +49,9 @@ export const versionCheckCodec: RecordCodec<VersionCheck> = createRecordCodec({
 
 export const decisionCodec: RecordCodec<DecisionEvent> = createRecordCodec({
   versions: schemaVersionsOf('decision-event'),
+});
+
+/** The records the gateway writes to the decisions topics (one per upload slice; see decision-batch.ts). */
+export const decisionBatchCodec: RecordCodec<DecisionBatch> = createRecordCodec({
+  versions: schemaVersionsOf('decision-batch'),
 });

@@ -1,6 +1,7 @@
 // Public surface of @opa-fleet/contracts: record types, normalization of OPA's JSON, the Avro codec.
 
 export {
+  decisionBatchCodec,
   decisionCodec,
   releaseCodec,
   STATUS_SCHEMA_VERSIONS,
@@ -10,6 +11,14 @@ export {
   versionCheckCodec,
 } from './codecs';
 export { ContractError, type ContractErrorCode } from './contract-error';
+export {
+  DECISION_BATCH_FIELDS,
+  DECISION_BATCH_FINGERPRINT,
+  DEFAULT_DECISION_RECORD_BYTES,
+  decisionEventsOf,
+  type EncodedDecisionBatch,
+  encodeDecisionBatches,
+} from './decision-batch';
 export { DOUBLE_TEXT_PATTERN } from './json-value';
 export { DEFAULT_LIMITS, type Limits, resolveLimits, VALUE_RANGES } from './limits';
 export type { NormalizeContext } from './normalize-context';
@@ -31,7 +40,12 @@ export {
   type WireMapping,
 } from './record-codec';
 export { loadSchemaVersions, SCHEMAS_DIR, type SchemaVersion } from './schema-catalog';
-export { type CompatibilityProblem, checkSchemaCompatibility } from './schema-compatibility';
+export {
+  type CompatibilityProblem,
+  checkEmbeddedRecords,
+  checkSchemaCompatibility,
+  type EmbeddingProblem,
+} from './schema-compatibility';
 export { canonicalUserAgent, knownHelpTexts, statusWireMapping } from './status-wire';
 export { TIMESTAMP_PATTERN } from './timestamp';
 export * from './types';

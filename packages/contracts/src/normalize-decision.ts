@@ -252,9 +252,21 @@ function readTimestamp(value: unknown, path: string, record: DecisionEvent): voi
       childPath(path, 'timestamp'),
     );
   }
+  // The decisions table keeps the time as DateTime (seconds in a UInt32): a decision outside 1970-2106
+  // cannot be stored, and the loader writes a whole upload as one record, so it is refused here, alone.
+  if (micros < 0 || micros >= DATETIME_END_MICROS) {
+    throw new ContractError(
+      'INVALID_VALUE',
+      'must be from 1970 to 2106 (the range the decisions table stores)',
+      childPath(path, 'timestamp'),
+    );
+  }
   record.timestamp = micros;
   record.timestamp_nanos = subMicroNanos(value as string);
 }
+
+/** The first microsecond a ClickHouse DateTime (UInt32 seconds) cannot hold: 2106-02-07T06:28:16Z. */
+const DATETIME_END_MICROS = 2 ** 32 * 1_000_000;
 
 /** Digits 7-9 of the fraction of seconds (`.123456789` -> 789), 0 when not sent. */
 function subMicroNanos(text: string): number {

@@ -254,3 +254,12 @@ export interface DecisionEvent extends Envelope {
   custom_json: string | null;
   extra_json: string | null;
 }
+
+/**
+ * The valid events of one decision-log upload (or of one slice of it, per instance and at most a record's
+ * size): what the gateway writes to the decisions topics, one Kafka record per upload instead of per event.
+ */
+export interface DecisionBatch {
+  /** In the order OPA sent them; never empty. */
+  events: DecisionEvent[];
+}

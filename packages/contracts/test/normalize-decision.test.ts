@@ -104,6 +104,24 @@ describe('normalizeDecisionChunk', () => {
     expect(rejected.map((r) => r.error.path)).toEqual(['$[0].labels.id', '$[1].timestamp']);
   });
 
+  it('refuses a timestamp the decisions table cannot store (before 1970, from 2106), alone', () => {
+    const { events, rejected } = normalizeDecisionChunk(
+      [
+        opaEvent({ timestamp: '1969-12-31T23:59:59.999999Z' }),
+        opaEvent({ timestamp: '2106-02-07T06:28:16Z' }),
+        opaEvent({ timestamp: '1970-01-01T00:00:00Z' }),
+        opaEvent({ timestamp: '2106-02-07T06:28:15.999999Z' }),
+      ],
+      ctx,
+      newId,
+    );
+    expect(rejected.map((r) => [r.index, r.error.code, r.error.path])).toEqual([
+      [0, 'INVALID_VALUE', '$[0].timestamp'],
+      [1, 'INVALID_VALUE', '$[1].timestamp'],
+    ]);
+    expect(events.map((e) => e.timestamp)).toEqual([0, 2 ** 32 * 1_000_000 - 1]);
+  });
+
   it('refuses a chunk that is not an array, or has too many events', () => {
     expect(() => normalizeDecisionChunk({ decision_id: 'x' }, ctx, newId)).toThrow(ContractError);
     expect(() =>

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import {
+  checkEmbeddedRecords,
   checkSchemaCompatibility,
   createRecordCodec,
   loadSchemaVersions,
@@ -84,6 +85,7 @@ describe('kept schemas in schemas/avro', () => {
 
   it('keep every version readable from and by its predecessor', () => {
     expect([...subjects.keys()].sort()).toEqual([
+      'decision-batch',
       'decision-event',
       'release-info',
       'status-report',
@@ -91,6 +93,32 @@ describe('kept schemas in schemas/avro', () => {
       'version-check',
     ]);
     expect(checkSchemaCompatibility(subjects)).toEqual([]);
+  });
+
+  it('embed only kept versions of other subjects, the newest in the newest (DecisionBatch holds DecisionEvents)', () => {
+    expect(checkEmbeddedRecords(subjects)).toEqual([]);
+  });
+
+  it('flag a DecisionBatch whose DecisionEvent differs from decision-event', () => {
+    const batch = structuredClone(subjects.get('decision-batch')!.at(-1)!);
+    const items = (batch.schema as { fields: { type: { items: { fields: unknown[] } } }[] }).fields[0]!.type
+      .items;
+    items.fields.push({
+      name: 'tenant',
+      type: ['null', 'string'],
+      default: null,
+      doc: 'not in decision-event',
+    });
+    const changed = new Map(subjects);
+    changed.set('decision-batch', [batch]);
+    expect(checkEmbeddedRecords(changed)).toEqual([
+      {
+        subject: 'decision-batch',
+        version: batch.version,
+        embedded: 'decision-event',
+        message: 'org.openpolicyagent.fleet.DecisionEvent is not decision-event v1, the newest kept version',
+      },
+    ]);
   });
 
   it('number their versions 1..n without gaps', () => {

@@ -1,7 +1,8 @@
 // The decision-loader on the real Kafka and ClickHouse: decision events produced as the gateway does
-// land as exactly their rows, an upload OPA sent again (new event ids) counts once, a partition topic
+// (DecisionBatch records, one per upload and instance) land as exactly their rows, single DecisionEvent
+// records of older gateways too, an upload OPA sent again (new event ids) counts once, a partition topic
 // created while it runs is picked up, a corrupt record is dead-lettered.
-import { decisionCodec, normalizeDecisionChunk } from '@opa-fleet/contracts';
+import { decisionCodec, encodeDecisionBatches, normalizeDecisionChunk } from '@opa-fleet/contracts';
 import { flattenDecision } from '@opa-fleet/flatten';
 import { createKafkaClient, DEAD_LETTER_HEADERS, partitionTopicName } from '@opa-fleet/kafka';
 import { createMetrics } from '@opa-fleet/runtime';
@@ -39,6 +40,10 @@ let producer: Producer;
 let loader: DecisionLoader;
 const first = upload('first', ['a', 'b', 'c']);
 
+/** The records the gateway produces for an upload: DecisionBatch per instance. */
+const batchRecords = (events: ReturnType<typeof upload>) =>
+  encodeDecisionBatches(events).map((b) => ({ key: b.key, value: b.value }));
+
 beforeAll(async () => {
   kafka = createKafkaClient({ brokers: config.kafkaBrokers, clientId: `it-dl-${run}`, logger });
   loader = buildDecisionLoader({ config, logger, registry: createMetrics('decision-loader-it') });
@@ -49,9 +54,10 @@ beforeAll(async () => {
     topic: names.decisions,
     acks: -1,
     messages: [
-      ...first.map((e) => ({ key: e.instance_id, value: decisionCodec.encode(e) })),
+      ...batchRecords(first),
       { key: 'inst-0', value: Buffer.from([0xc3, 0x01, 9, 9, 9]) },
-      // The same first two decisions again, from a resent upload: new event ids.
+      // The same first two decisions again, from a resent upload (new event ids), as an older gateway
+      // wrote them: a DecisionEvent record per event.
       ...upload('again', ['a', 'b']).map((e) => ({ key: e.instance_id, value: decisionCodec.encode(e) })),
     ],
   });
@@ -79,6 +85,19 @@ describe('decision-loader on the real Kafka and ClickHouse', () => {
     expect(stored).toMatchObject({ decided_at_nanos: 789, bundle_names: ['authz'], label_names: ['region'] });
   });
 
+  it('stores the rows of batch records and of single-event records alike', async () => {
+    const stored = await rows<{ decision_id: string; event_id: string }>(
+      `SELECT decision_id, event_id FROM ${database}.decisions ORDER BY event_id`,
+    );
+    expect(stored.map((r) => r.event_id)).toEqual([
+      `${run}-again-0`,
+      `${run}-again-1`,
+      `${run}-first-0`,
+      `${run}-first-1`,
+      `${run}-first-2`,
+    ]);
+  });
+
   it('counts a decision uploaded twice once', async () => {
     const [r] = await rows<{ decisions: number; raw: number }>(
       `SELECT uniqExact(decision_id) AS decisions, count() AS raw FROM ${database}.decisions`,
@@ -102,10 +121,7 @@ describe('decision-loader on the real Kafka and ClickHouse', () => {
     await producer.send({
       topic,
       acks: -1,
-      messages: upload('eu', ['eu-1'], 'prod-eu').map((e) => ({
-        key: e.instance_id,
-        value: decisionCodec.encode(e),
-      })),
+      messages: batchRecords(upload('eu', ['eu-1'], 'prod-eu')),
     });
     await until(
       async () => (await count('decisions', `partition = 'prod-eu'`)) === 1,

@@ -8,7 +8,7 @@ import { randomUUID } from 'node:crypto';
 import {
   type ClientPlatform,
   DEFAULT_LIMITS,
-  decisionCodec,
+  encodeDecisionBatches,
   type Limits,
   type NormalizeContext,
   normalizeDecisionChunk,
@@ -308,10 +308,12 @@ export function buildApp(deps: GatewayDeps): FastifyInstance {
   // ---- decision logs ----------------------------------------------------------------------------------
 
   /**
-   * A chunk of decision events: route -> normalize each event -> encode -> produce every event (and a dead
-   * letter per invalid one) -> reply once Kafka has them all. An invalid event does not fail the chunk:
-   * OPA would requeue it and retry for ever (see normalize-decision.ts). Any produce failure answers 503,
-   * so OPA sends the chunk again; its repeats collapse by decision_id in ClickHouse.
+   * A chunk of decision events: route -> normalize each event -> encode the valid ones as DecisionBatch
+   * records (one per upload, sliced per instance and under LOGS_RECORD_MAX_BYTES; see decision-batch.ts)
+   * -> produce them and a dead letter per invalid event -> reply once Kafka has them all. An invalid event
+   * does not fail the chunk: OPA would requeue it and retry for ever (see normalize-decision.ts). Any
+   * produce failure answers 503, so OPA sends the chunk again; its repeats collapse by decision_id in
+   * ClickHouse.
    */
   async function postLogs(request: FastifyRequest) {
     const route = await decisionTopics.route(partitionOf(request));
@@ -326,12 +328,16 @@ export function buildApp(deps: GatewayDeps): FastifyInstance {
       randomUUID,
       { limits, drop: config.decisionDropFields },
     );
-    const records: OutgoingMessage[] = chunk.events.map((event) => ({
-      topic: route.topic,
-      key: event.instance_id,
-      value: decisionCodec.encode(event),
-    }));
+    const records: OutgoingMessage[] = encodeDecisionBatches(chunk.events, config.logsRecordMaxBytes).map(
+      (batch) => ({ topic: route.topic, key: batch.key, value: batch.value }),
+    );
     const letters = chunk.rejected.map((rejected) => deadLetterOf(rejected, route.topic));
+    const accepted = chunk.events.length;
+    // While the upload waits for Kafka only its records are needed: the parsed chunk and its normalized
+    // events (a few MB of objects for a 32 KB upload) are let go, so uploads waiting on a slow broker
+    // cost their records' bytes (which the producer bounds), not several times that.
+    chunk.events = [];
+    (request as { body: unknown }).body = null;
     const started = performance.now();
     await Promise.all([...records, ...letters].map((message) => producer.send(message)));
     metrics.produce.observe({ kind: 'decision' }, (performance.now() - started) / 1000);
@@ -341,7 +347,7 @@ export function buildApp(deps: GatewayDeps): FastifyInstance {
     );
     const length = Number(request.headers['content-length']);
     if (length > 0) metrics.receivedBytes.inc({ kind: 'decision' }, length);
-    metrics.accepted.inc({ kind: 'decision', route: route.kind }, records.length);
+    metrics.accepted.inc({ kind: 'decision', route: route.kind }, accepted);
     for (const { error } of chunk.rejected) metrics.rejectedEvents.inc({ reason: error.code });
     if (letters.length > 0) {
       const first = chunk.rejected[0]!.error;
@@ -350,7 +356,7 @@ export function buildApp(deps: GatewayDeps): FastifyInstance {
         'decision events dead-lettered',
       );
     }
-    return { accepted: records.length, rejected: letters.length };
+    return { accepted, rejected: letters.length };
   }
 
   /** An invalid event kept verbatim (as JSON) with why it was refused, keyed like its valid neighbours. */

@@ -2,6 +2,7 @@
 import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import {
+  DEFAULT_DECISION_RECORD_BYTES,
   DROPPABLE_DECISION_FIELDS,
   type DroppableDecisionField,
   STATUS_SCHEMA_VERSIONS,
@@ -42,6 +43,14 @@ export const gatewayEnvSchema = z
     // Decision-log uploads, after gzip: OPA's chunks are 32 KB gzipped by default (upload_size_limit_bytes,
     // configurable), which inflate to well under this.
     LOGS_BODY_LIMIT_BYTES: positiveInt(16 * 1024 * 1024),
+    // An upload's valid events travel as DecisionBatch records of at most this many bytes (a lone larger
+    // event alone): keep it well under the broker's message.max.bytes (1 MiB by default).
+    LOGS_RECORD_MAX_BYTES: z.coerce
+      .number()
+      .int()
+      .min(16 * 1024)
+      .max(64 * 1024 * 1024)
+      .default(DEFAULT_DECISION_RECORD_BYTES),
     // Decision-event fields dropped before they are stored (privacy), e.g. `input,requested_by`.
     DECISION_DROP_FIELDS: envList().pipe(
       z.array(
@@ -53,6 +62,9 @@ export const gatewayEnvSchema = z
     PRODUCER_LINGER_MS: z.coerce.number().int().min(0).max(1000).default(2),
     PRODUCER_MAX_BATCH: positiveInt(500),
     PRODUCER_MAX_PENDING: positiveInt(10_000),
+    // Bytes of records queued or in flight: the bound that holds for large records (a decision-log upload
+    // is one record of up to LOGS_RECORD_MAX_BYTES), and so for the gateway's memory.
+    PRODUCER_MAX_PENDING_BYTES: positiveInt(64 * 1024 * 1024),
     PRODUCER_SEND_TIMEOUT_MS: positiveInt(5000),
     PRODUCER_CONCURRENCY: z.coerce.number().int().min(1).max(16).default(1),
     MAX_IN_FLIGHT_REQUESTS: positiveInt(5000),
@@ -109,6 +121,8 @@ export interface GatewayConfig {
   bodyLimitBytes: number;
   /** Limit of a decision-log upload after gzip. */
   logsBodyLimitBytes: number;
+  /** Largest DecisionBatch record (a lone event above it travels alone). */
+  logsRecordMaxBytes: number;
   /** Decision-event fields never stored. */
   decisionDropFields: ReadonlySet<DroppableDecisionField>;
   /** Empty: /status (and /logs) is open. */
@@ -117,7 +131,12 @@ export interface GatewayConfig {
   producer: Required<
     Pick<
       ProducerOptions,
-      'lingerMs' | 'maxBatchMessages' | 'maxPendingMessages' | 'sendTimeoutMs' | 'concurrency'
+      | 'lingerMs'
+      | 'maxBatchMessages'
+      | 'maxPendingMessages'
+      | 'maxPendingBytes'
+      | 'sendTimeoutMs'
+      | 'concurrency'
     >
   >;
   maxInFlightRequests: number;
@@ -154,12 +173,14 @@ export function loadGatewayConfig(env: Record<string, string | undefined> = proc
     }),
     bodyLimitBytes: e.BODY_LIMIT_BYTES,
     logsBodyLimitBytes: e.LOGS_BODY_LIMIT_BYTES,
+    logsRecordMaxBytes: e.LOGS_RECORD_MAX_BYTES,
     decisionDropFields: new Set(e.DECISION_DROP_FIELDS),
     authTokens: e.authTokens,
     producer: {
       lingerMs: e.PRODUCER_LINGER_MS,
       maxBatchMessages: e.PRODUCER_MAX_BATCH,
       maxPendingMessages: e.PRODUCER_MAX_PENDING,
+      maxPendingBytes: e.PRODUCER_MAX_PENDING_BYTES,
       sendTimeoutMs: e.PRODUCER_SEND_TIMEOUT_MS,
       concurrency: e.PRODUCER_CONCURRENCY,
     },

@@ -3,7 +3,7 @@
 // while the chunk is accepted, precise 4xx for a malformed chunk, 503 when Kafka fails, auth, privacy.
 // Kafka is an in-memory stand-in here.
 import { gzipSync } from 'node:zlib';
-import { decisionCodec } from '@opa-fleet/contracts';
+import { decisionBatchCodec } from '@opa-fleet/contracts';
 import { DEAD_LETTER_HEADERS } from '@opa-fleet/kafka';
 import { describe, expect, it } from 'vitest';
 import { buildTestApp, unavailable } from './gateway-harness';
@@ -40,18 +40,19 @@ function upload(t: TestApp, events: unknown, url = '/logs', headers: Record<stri
   });
 }
 
+/** The events of every DecisionBatch record produced to `topic`, in order. */
 const decisionsSent = (t: TestApp, topic = 'opa.decisions') =>
-  t.producer.sent.filter((m) => m.topic === topic).map((m) => decisionCodec.decode(m.value));
+  t.producer.sent.filter((m) => m.topic === topic).flatMap((m) => decisionBatchCodec.decode(m.value).events);
 
 describe('POST /logs', () => {
-  it('produces every event of the chunk to opa.decisions, keyed by instance, and replies 200 after', async () => {
+  it('produces the chunk to opa.decisions as one DecisionBatch record per instance, keyed by it, and replies 200 after', async () => {
     const t = await buildTestApp();
     const r = await upload(t, [event(0), event(1), event(2)]);
     expect(r.statusCode).toBe(200);
     expect(r.json()).toEqual({ accepted: 3, rejected: 0 });
-    expect(t.producer.sent.map((m) => m.key)).toEqual(['instance-0', 'instance-1', 'instance-0']);
+    expect(t.producer.sent.map((m) => m.key)).toEqual(['instance-0', 'instance-1']);
     const stored = decisionsSent(t);
-    expect(stored.map((d) => d.decision_id)).toEqual(['decision-0', 'decision-1', 'decision-2']);
+    expect(stored.map((d) => d.decision_id)).toEqual(['decision-0', 'decision-2', 'decision-1']);
     expect(stored[0]).toMatchObject({
       gateway_id: 'gw-test',
       partition: null,
@@ -145,6 +146,16 @@ describe('POST /logs', () => {
     expect(JSON.stringify(events).length).toBeGreaterThan(10_000);
     expect((await upload(t, events)).statusCode).toBe(200);
     expect(decisionsSent(t)).toHaveLength(100);
+  });
+
+  it('cuts a large upload into records of at most LOGS_RECORD_MAX_BYTES, every event once, in order', async () => {
+    const t = await buildTestApp({ LOGS_RECORD_MAX_BYTES: String(16 * 1024) });
+    const events = Array.from({ length: 200 }, (_, i) => event(2 * i, { input: { pad: 'x'.repeat(300) } }));
+    expect((await upload(t, events)).statusCode).toBe(200);
+    const records = t.producer.sent.filter((m) => m.topic === 'opa.decisions');
+    expect(records.length).toBeGreaterThan(3);
+    for (const record of records) expect(record.value.length).toBeLessThanOrEqual(16 * 1024);
+    expect(decisionsSent(t).map((d) => d.decision_id)).toEqual(events.map((e) => e.decision_id));
   });
 
   it('answers 503 with Retry-After when Kafka fails, so OPA sends the chunk again', async () => {

@@ -21,6 +21,11 @@ export function producerMetrics(registry: Registry) {
       help: 'Messages queued or in flight',
       registers: [registry],
     }),
+    pendingBytes: new Gauge({
+      name: 'kafka_producer_pending_bytes',
+      help: 'Bytes of messages queued or in flight (bounded by maxPendingBytes)',
+      registers: [registry],
+    }),
     connected: new Gauge({
       name: 'kafka_producer_connected',
       help: '1 while the producer is connected',

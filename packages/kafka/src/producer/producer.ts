@@ -106,6 +106,7 @@ export function createProducer(options: ProducerOptions): BatchingProducer {
     { maxBatchMessages, maxBatchBytes, maxPendingMessages, maxPendingBytes },
     metrics && {
       pending: metrics.pending,
+      pendingBytes: metrics.pendingBytes,
       onAnswer: (error) => error && metrics.rejected.inc({ code: error.code }),
     },
   );

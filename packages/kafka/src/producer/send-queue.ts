@@ -38,7 +38,11 @@ export class SendQueue {
 
   constructor(
     private readonly limits: SendQueueLimits,
-    private readonly metrics: { pending: Gauge; onAnswer: (error: KafkaError | null) => void } | null,
+    private readonly metrics: {
+      pending: Gauge;
+      pendingBytes?: Gauge;
+      onAnswer: (error: KafkaError | null) => void;
+    } | null,
   ) {}
 
   get queued(): number {
@@ -64,6 +68,7 @@ export class SendQueue {
       this.pendingMessages += 1;
       this.pendingBytes += bytes;
       this.metrics?.pending.set(this.pendingMessages);
+      this.metrics?.pendingBytes?.set(this.pendingBytes);
     });
   }
 
@@ -123,5 +128,6 @@ export class SendQueue {
       this.pendingBytes -= item.bytes;
     }
     this.metrics?.pending.set(this.pendingMessages);
+    this.metrics?.pendingBytes?.set(this.pendingBytes);
   }
 }
