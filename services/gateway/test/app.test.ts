@@ -467,6 +467,60 @@ describe('Kafka trouble and load shedding', () => {
     expect((await Promise.all(held)).map((r) => r.statusCode)).toEqual([200, 200]);
     expect((await post(t, '/status', STATUS)).statusCode).toBe(200);
   });
+
+  it('counts every shed request and logs one line per shedding spell, not one per request', async () => {
+    const t = await buildTestApp({ MAX_IN_FLIGHT_REQUESTS: '1' }, RELEASE, { logLevel: 'info' });
+    let release!: () => void;
+    const hold = new Promise<void>((r) => {
+      release = r;
+    });
+    const send = t.producer.send.bind(t.producer);
+    t.producer.send = async (m) => {
+      await hold;
+      return send(m);
+    };
+    const held = post(t, '/status', STATUS);
+    await new Promise((r) => setTimeout(r, 20));
+    const shed = await Promise.all([1, 2, 3].map(() => post(t, '/status', STATUS)));
+    expect(shed.map((r) => r.statusCode)).toEqual([503, 503, 503]);
+    expect(shed[0]!.json()).toEqual({
+      code: 'OVERLOADED',
+      message: 'too many requests in flight; retry later',
+      path: null,
+    });
+    expect(await t.metric('gateway_requests_shed_total', { reason: 'in_flight_requests' })).toBe(3);
+    expect(await t.metric('gateway_reports_rejected_total', { reason: 'OVERLOADED' })).toBe(3);
+    const lines = t.logLines.map((line) => JSON.parse(line) as { msg: string; shed?: unknown });
+    expect(lines.filter((l) => l.msg === 'report refused')).toEqual([]);
+    const shedLines = lines.filter((l) => l.msg.startsWith('shedding load'));
+    expect(shedLines).toHaveLength(1);
+    expect(shedLines[0]!.shed).toEqual({ in_flight_requests: 1, in_flight_bytes: 0 });
+    release();
+    expect((await held).statusCode).toBe(200);
+  });
+
+  it('sheds by the bytes in flight: a body that would pass MAX_IN_FLIGHT_BYTES waits for none', async () => {
+    const t = await buildTestApp({ MAX_IN_FLIGHT_BYTES: String(STATUS.length + 10) });
+    let release!: () => void;
+    const hold = new Promise<void>((r) => {
+      release = r;
+    });
+    const send = t.producer.send.bind(t.producer);
+    t.producer.send = async (m) => {
+      await hold;
+      return send(m);
+    };
+    const held = post(t, '/status', STATUS);
+    await new Promise((r) => setTimeout(r, 20));
+    const shed = await post(t, '/status', STATUS);
+    expect(shed.statusCode).toBe(503);
+    expect(shed.headers['retry-after']).toBe('5');
+    expect(shed.json()).toMatchObject({ code: 'OVERLOADED' });
+    expect(await t.metric('gateway_requests_shed_total', { reason: 'in_flight_bytes' })).toBe(1);
+    release();
+    expect((await held).statusCode).toBe(200);
+    expect((await post(t, '/status', STATUS)).statusCode).toBe(200);
+  });
 });
 
 describe('operations', () => {
