@@ -7,8 +7,11 @@
 // answered rate is the gateway's capacity, so the requests it admits wait about that long; at low load the
 // rate is small and the floor (ADMISSION_MIN_IN_FLIGHT) lets bursts in, and a burst that is served fast
 // raises the rate, and with it the bound, within the second. MAX_IN_FLIGHT_REQUESTS caps it, and
-// MAX_IN_FLIGHT_BYTES caps the bodies (by Content-Length) held at once, whatever their number. Pure logic:
-// the clock is injected.
+// MAX_IN_FLIGHT_BYTES caps the bodies (by Content-Length) held at once, whatever their number.
+// When the oldest request whose body has arrived has waited longer than the target latency, the gateway is
+// behind whatever the rate says (Kafka slow to acknowledge, a stall): nothing more is admitted until it
+// catches up. The age counts from the body's arrival, so a client that sends its body slowly holds a slot
+// but cannot stop the others. Pure logic: the clock is injected.
 
 export interface AdmissionOptions {
   /** Hard cap on requests in flight. */
@@ -23,15 +26,23 @@ export interface AdmissionOptions {
   now?: () => number;
 }
 
-export type Refusal = 'in_flight_requests' | 'in_flight_bytes';
+export type Refusal = 'in_flight_requests' | 'in_flight_bytes' | 'queue_age';
+
+/** What an admitted request holds: tell it when its body has arrived, and release it once answered. */
+export interface Ticket {
+  bodyReceived(): void;
+  release(): void;
+}
 
 export interface Admission {
-  /** Takes on a request of `bytes` body bytes: a release function to call once it is answered, or why not. */
-  admit(bytes: number): (() => void) | Refusal;
+  /** Takes on a request of `bytes` body bytes, or says why not. */
+  admit(bytes: number): Ticket | Refusal;
   /** The current bound on requests in flight. */
   limit(): number;
   inFlightRequests(): number;
   inFlightBytes(): number;
+  /** How long the oldest request whose body has arrived has been waiting for its answer, ms (0: none). */
+  oldestWaitMs(): number;
 }
 
 /** The rate of answers is counted in BUCKETS slots of BUCKET_MS: the last full second, moving smoothly. */
@@ -46,6 +57,9 @@ export function createAdmission(options: AdmissionOptions): Admission {
   let bucketStart = Math.floor(now() / BUCKET_MS);
   let requests = 0;
   let bytes = 0;
+  // Requests whose body has arrived, by arrival time: a Map keeps insertion order, so the first is the oldest.
+  const waiting = new Map<Ticket, number>();
+  const targetMs = options.targetLatencyMs;
 
   /** Moves the ring to the current bucket, clearing the slots of the buckets that passed without answers. */
   function advance(): number {
@@ -68,25 +82,39 @@ export function createAdmission(options: AdmissionOptions): Admission {
     );
   }
 
+  function oldestWaitMs(): number {
+    for (const since of waiting.values()) return now() - since;
+    return 0;
+  }
+
   return {
     admit(size) {
       if (requests >= limit()) return 'in_flight_requests';
       // One request alone may always pass the byte bound (its own body limit still holds).
       if (requests > 0 && bytes + size > maxInFlightBytes) return 'in_flight_bytes';
+      if (waiting.size > 0 && oldestWaitMs() > targetMs) return 'queue_age';
       requests += 1;
       bytes += size;
       let released = false;
-      return () => {
-        if (released) return;
-        released = true;
-        requests -= 1;
-        bytes -= size;
-        const slot = advance() % BUCKETS;
-        answered[slot] = answered[slot]! + 1;
+      const ticket: Ticket = {
+        bodyReceived() {
+          if (!released) waiting.set(ticket, now());
+        },
+        release() {
+          if (released) return;
+          released = true;
+          waiting.delete(ticket);
+          requests -= 1;
+          bytes -= size;
+          const slot = advance() % BUCKETS;
+          answered[slot] = answered[slot]! + 1;
+        },
       };
+      return ticket;
     },
     limit,
     inFlightRequests: () => requests,
     inFlightBytes: () => bytes,
+    oldestWaitMs,
   };
 }

@@ -46,7 +46,7 @@ import Fastify, {
   type FastifyRequest,
   LogController,
 } from 'fastify';
-import { createAdmission } from './admission';
+import { createAdmission, type Ticket } from './admission';
 import { allowedMethodsOf } from './allowed-methods';
 import { createTokenCheck } from './auth';
 import type { GatewayConfig } from './config';
@@ -85,6 +85,7 @@ const UNDECLARED_BODY_BYTES = 64 * 1024;
 const OVERLOADED_MESSAGE = {
   in_flight_requests: 'too many requests in flight; retry later',
   in_flight_bytes: 'too many request bytes in flight; retry later',
+  queue_age: 'requests in flight are waiting longer than the target latency; retry later',
 } as const;
 /** Decision-log uploads: `/logs/a%2Fb` and `/logs/a/b` both mean partition `a/b`, as for status. */
 const LOG_PATHS = ['/logs', '/logs/', '/logs/:partition', '/logs/*'];
@@ -101,6 +102,7 @@ export function buildApp(deps: GatewayDeps): FastifyInstance {
   const admission = createAdmission(config.admission);
   const metrics = createGatewayMetrics(deps.registry, admission);
   const shedLog = createShedLog(deps.logger, admission);
+  const tickets = new WeakMap<FastifyRequest, Ticket>();
   // Writes the configured status schema version (STATUS_SCHEMA_VERSION; rolling upgrades).
   const statusWriter = statusCodecWriting(config.statusSchemaVersion);
   const auth = createTokenCheck(config.authTokens);
@@ -215,7 +217,14 @@ export function buildApp(deps: GatewayDeps): FastifyInstance {
       done(new GatewayError('OVERLOADED', OVERLOADED_MESSAGE[admitted]));
       return;
     }
-    reply.raw.once('close', admitted);
+    tickets.set(request, admitted);
+    reply.raw.once('close', admitted.release);
+    done();
+  }
+
+  /** The body has arrived (parsed): from now on the request waits on the gateway, not on its client. */
+  function bodyReceived(request: FastifyRequest, _reply: FastifyReply, done: () => void): void {
+    tickets.get(request)?.bodyReceived();
     done();
   }
 
@@ -387,6 +396,7 @@ export function buildApp(deps: GatewayDeps): FastifyInstance {
 
   app.register(async (reports) => {
     reports.addHook('onRequest', admit);
+    reports.addHook('preHandler', bodyReceived);
     reports.post('/v1/version', postVersion);
     reports.register(async (status) => {
       if (auth.enabled) status.addHook('onRequest', authorize);

@@ -24,6 +24,14 @@ export function createGatewayMetrics(registry: Registry, admission: Admission) {
     },
   });
   new Gauge({
+    name: 'gateway_oldest_request_wait_seconds',
+    help: 'How long the oldest report request whose body has arrived has been waiting for its answer',
+    registers,
+    collect() {
+      this.set(admission.oldestWaitMs() / 1000);
+    },
+  });
+  new Gauge({
     name: 'gateway_admission_limit',
     help: 'Current bound on report requests in flight (answered per second x ADMISSION_TARGET_LATENCY_MS)',
     registers,

@@ -17,7 +17,7 @@ export function createShedLog(
 ): ShedLog {
   const log = logger.child({ component: 'admission' });
   let lastLineAt = Number.NEGATIVE_INFINITY;
-  const since: Record<Refusal, number> = { in_flight_requests: 0, in_flight_bytes: 0 };
+  const since: Record<Refusal, number> = { in_flight_requests: 0, in_flight_bytes: 0, queue_age: 0 };
   return {
     refused(reason) {
       since[reason] += 1;
@@ -30,11 +30,11 @@ export function createShedLog(
           inFlightRequests: admission.inFlightRequests(),
           inFlightBytes: admission.inFlightBytes(),
           limit: admission.limit(),
+          oldestWaitMs: Math.round(admission.oldestWaitMs()),
         },
         'shedding load: report requests refused with 503 OVERLOADED',
       );
-      since.in_flight_requests = 0;
-      since.in_flight_bytes = 0;
+      for (const key of Object.keys(since) as Refusal[]) since[key] = 0;
     },
   };
 }

@@ -494,9 +494,31 @@ describe('Kafka trouble and load shedding', () => {
     expect(lines.filter((l) => l.msg === 'report refused')).toEqual([]);
     const shedLines = lines.filter((l) => l.msg.startsWith('shedding load'));
     expect(shedLines).toHaveLength(1);
-    expect(shedLines[0]!.shed).toEqual({ in_flight_requests: 1, in_flight_bytes: 0 });
+    expect(shedLines[0]!.shed).toEqual({ in_flight_requests: 1, in_flight_bytes: 0, queue_age: 0 });
     release();
     expect((await held).statusCode).toBe(200);
+  });
+
+  it('sheds while a request with its body in has waited past ADMISSION_TARGET_LATENCY_MS (Kafka slow)', async () => {
+    const t = await buildTestApp({ ADMISSION_TARGET_LATENCY_MS: '50' });
+    let release!: () => void;
+    const hold = new Promise<void>((r) => {
+      release = r;
+    });
+    const send = t.producer.send.bind(t.producer);
+    t.producer.send = async (m) => {
+      await hold;
+      return send(m);
+    };
+    const held = post(t, '/status', STATUS);
+    await new Promise((r) => setTimeout(r, 80));
+    const shed = await post(t, '/v1/version', VERSION);
+    expect(shed.statusCode).toBe(503);
+    expect(shed.headers['retry-after']).toBe('5');
+    expect(await t.metric('gateway_requests_shed_total', { reason: 'queue_age' })).toBe(1);
+    release();
+    expect((await held).statusCode).toBe(200);
+    expect((await post(t, '/v1/version', VERSION)).statusCode).toBe(200);
   });
 
   it('sheds by the bytes in flight: a body that would pass MAX_IN_FLIGHT_BYTES waits for none', async () => {
