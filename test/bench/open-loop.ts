@@ -38,7 +38,11 @@ export interface OpenLoopOptions {
   bodies: readonly Buffer[];
   phases: readonly LoadPhase[];
   timeoutMs?: number;
-  /** Sockets the agent may open (a fleet has one per OPA; this bounds the generator's). */
+  /**
+   * Sockets the agent may open (default 512). A fleet has one per OPA, but thousands of new connections to
+   * a busy server overflow its accept queue, and the SYN retries (1 s, 3 s, 7 s...) measure the kernel, not
+   * the server; a request waiting for a socket still counts from its scheduled time.
+   */
   maxSockets?: number;
   /** Called about once a second with the outcomes so far (progress lines). */
   onSecond?: (outcomes: readonly Outcome[], elapsedMs: number) => void;
@@ -49,7 +53,7 @@ const TICK_MS = 2;
 export async function runOpenLoop(options: OpenLoopOptions): Promise<Outcome[]> {
   const { bodies, phases } = options;
   const timeoutMs = options.timeoutMs ?? 10_000;
-  const agent = new http.Agent({ keepAlive: true, maxSockets: options.maxSockets ?? 2000 });
+  const agent = new http.Agent({ keepAlive: true, maxSockets: options.maxSockets ?? 512 });
   const target = new URL(options.url);
   const outcomes: Outcome[] = [];
   let pending = 0;

@@ -8,7 +8,7 @@
 // rate is small and the floor (ADMISSION_MIN_IN_FLIGHT) lets bursts in, and a burst that is served fast
 // raises the rate, and with it the bound, within the second. MAX_IN_FLIGHT_REQUESTS caps it, and
 // MAX_IN_FLIGHT_BYTES caps the bodies (by Content-Length) held at once, whatever their number.
-// When the oldest request whose body has arrived has waited longer than the target latency, the gateway is
+// When the oldest request whose body has arrived has waited longer than ADMISSION_MAX_WAIT_MS, the gateway is
 // behind whatever the rate says (Kafka slow to acknowledge, a stall): nothing more is admitted until it
 // catches up. The age counts from the body's arrival, so a client that sends its body slowly holds a slot
 // but cannot stop the others. Pure logic: the clock is injected.
@@ -22,6 +22,8 @@ export interface AdmissionOptions {
   targetLatencyMs: number;
   /** Cap on the bodies in flight, by declared length. */
   maxInFlightBytes: number;
+  /** Nothing is admitted while a request with its body in has waited longer than this. */
+  maxWaitMs: number;
   /** Milliseconds, monotonic. */
   now?: () => number;
 }
@@ -59,7 +61,7 @@ export function createAdmission(options: AdmissionOptions): Admission {
   let bytes = 0;
   // Requests whose body has arrived, by arrival time: a Map keeps insertion order, so the first is the oldest.
   const waiting = new Map<Ticket, number>();
-  const targetMs = options.targetLatencyMs;
+  const { maxWaitMs } = options;
 
   /** Moves the ring to the current bucket, clearing the slots of the buckets that passed without answers. */
   function advance(): number {
@@ -92,7 +94,7 @@ export function createAdmission(options: AdmissionOptions): Admission {
       if (requests >= limit()) return 'in_flight_requests';
       // One request alone may always pass the byte bound (its own body limit still holds).
       if (requests > 0 && bytes + size > maxInFlightBytes) return 'in_flight_bytes';
-      if (waiting.size > 0 && oldestWaitMs() > targetMs) return 'queue_age';
+      if (waiting.size > 0 && oldestWaitMs() > maxWaitMs) return 'queue_age';
       requests += 1;
       bytes += size;
       let released = false;

@@ -85,7 +85,7 @@ const UNDECLARED_BODY_BYTES = 64 * 1024;
 const OVERLOADED_MESSAGE = {
   in_flight_requests: 'too many requests in flight; retry later',
   in_flight_bytes: 'too many request bytes in flight; retry later',
-  queue_age: 'requests in flight are waiting longer than the target latency; retry later',
+  queue_age: 'requests in flight are waiting too long for their answers; retry later',
 } as const;
 /** Decision-log uploads: `/logs/a%2Fb` and `/logs/a/b` both mean partition `a/b`, as for status. */
 const LOG_PATHS = ['/logs', '/logs/', '/logs/:partition', '/logs/*'];

@@ -57,11 +57,13 @@ export const gatewayEnvSchema = z
     PRODUCER_CONCURRENCY: z.coerce.number().int().min(1).max(16).default(1),
     // Request admission (admission.ts): answered-per-second × ADMISSION_TARGET_LATENCY_MS requests in
     // flight, at least ADMISSION_MIN_IN_FLIGHT, at most MAX_IN_FLIGHT_REQUESTS, and bodies by declared length
-    // up to MAX_IN_FLIGHT_BYTES; beyond: 503 before the body is read.
+    // up to MAX_IN_FLIGHT_BYTES, none while one has waited past ADMISSION_MAX_WAIT_MS; beyond: 503 before
+    // the body is read.
     MAX_IN_FLIGHT_REQUESTS: positiveInt(1000),
     ADMISSION_MIN_IN_FLIGHT: positiveInt(64),
     ADMISSION_TARGET_LATENCY_MS: positiveInt(250),
     MAX_IN_FLIGHT_BYTES: positiveInt(32 * 1024 * 1024),
+    ADMISSION_MAX_WAIT_MS: positiveInt(1000),
     RETRY_AFTER_SECONDS: positiveInt(5),
     RELEASES_CHANNEL: z.string().default('latest'),
     // The repositories whose GitHub-style release endpoints the gateway serves (OPA 1.7+ asks
@@ -132,6 +134,7 @@ export interface GatewayConfig {
     minInFlightRequests: number;
     targetLatencyMs: number;
     maxInFlightBytes: number;
+    maxWaitMs: number;
   };
   retryAfterSeconds: number;
   releasesChannel: string;
@@ -180,6 +183,7 @@ export function loadGatewayConfig(env: Record<string, string | undefined> = proc
       minInFlightRequests: Math.min(e.ADMISSION_MIN_IN_FLIGHT, e.MAX_IN_FLIGHT_REQUESTS),
       targetLatencyMs: e.ADMISSION_TARGET_LATENCY_MS,
       maxInFlightBytes: e.MAX_IN_FLIGHT_BYTES,
+      maxWaitMs: e.ADMISSION_MAX_WAIT_MS,
     },
     retryAfterSeconds: e.RETRY_AFTER_SECONDS,
     releasesChannel: e.RELEASES_CHANNEL,

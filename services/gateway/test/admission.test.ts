@@ -10,6 +10,7 @@ function clocked(options: Partial<Parameters<typeof createAdmission>[0]> = {}) {
     minInFlightRequests: 4,
     targetLatencyMs: 250,
     maxInFlightBytes: 1000,
+    maxWaitMs: 250,
     now: () => t,
     ...options,
   });
@@ -83,7 +84,7 @@ describe('request admission', () => {
     expect(admission.inFlightBytes()).toBe(0);
   });
 
-  it('admits nothing while the oldest request with its body in has waited past the target latency', () => {
+  it('admits nothing while the oldest request with its body in has waited past the longest wait', () => {
     const { admission, advance } = clocked();
     const slowClient = admission.admit(10) as Ticket; // still sending its body: does not count
     const stuck = admission.admit(10) as Ticket;

@@ -499,8 +499,8 @@ describe('Kafka trouble and load shedding', () => {
     expect((await held).statusCode).toBe(200);
   });
 
-  it('sheds while a request with its body in has waited past ADMISSION_TARGET_LATENCY_MS (Kafka slow)', async () => {
-    const t = await buildTestApp({ ADMISSION_TARGET_LATENCY_MS: '50' });
+  it('sheds while a request with its body in has waited past ADMISSION_MAX_WAIT_MS (Kafka slow)', async () => {
+    const t = await buildTestApp({ ADMISSION_MAX_WAIT_MS: '50' });
     let release!: () => void;
     const hold = new Promise<void>((r) => {
       release = r;
