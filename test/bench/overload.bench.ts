@@ -208,22 +208,23 @@ try {
 }
 process.exit(failed ? 1 : 0);
 
-/** Accepted p99 and 503s per 10 s of the phase: where in the phase the latency went. */
+/** Accepted p99 and 503s per slice of the phase (10 s, longer for long phases): where the latency went. */
 function timeline(of: Outcome[], startMs: number, seconds: number) {
   const parts: string[] = [];
-  for (let from = 0; from < seconds; from += 10) {
-    const slice = of.filter(
-      (o) => o.scheduledMs >= startMs + from * 1000 && o.scheduledMs < startMs + (from + 10) * 1000,
+  const slice = Math.max(10, Math.ceil(seconds / 12 / 10) * 10);
+  for (let from = 0; from < seconds; from += slice) {
+    const sent = of.filter(
+      (o) => o.scheduledMs >= startMs + from * 1000 && o.scheduledMs < startMs + (from + slice) * 1000,
     );
-    const ok = slice
+    const ok = sent
       .filter((o) => o.status >= 200 && o.status < 300)
       .map((o) => o.latencyMs)
       .sort((a, b) => a - b);
     parts.push(
-      `${from}s: ${ok.length} 2xx p99 ${percentile(ok, 99).toFixed(0)} ms, ${slice.filter((o) => o.status === 503).length} 503`,
+      `${from}s: ${ok.length} 2xx p99 ${percentile(ok, 99).toFixed(0)} ms, ${sent.filter((o) => o.status === 503).length} 503`,
     );
   }
-  console.log(`    per 10 s: ${parts.join(' | ')}`);
+  console.log(`    per ${slice} s: ${parts.join(' | ')}`);
 }
 
 function verdict(what: string, ok: boolean) {
