@@ -103,6 +103,10 @@ const RSS_TARGET_MB = 300;
 // Every server stays up; the rounds alternate between them (baseline first, per report), so a noisy
 // neighbour or CPU throttling hits all alike. Each ratio is the median of the per-round ratios.
 const gatewayEnv = {
+  // A throughput benchmark: no shedding below its own concurrency (a cheap 503 would count as a request
+  // served); test/bench/overload.bench.ts measures the shedding.
+  ADMISSION_MIN_IN_FLIGHT: String(connections),
+  ADMISSION_MAX_WAIT_MS: '60000',
   KAFKA_BROKERS: brokers,
   TOPIC_PREFIX: `bench-gw-${randomUUID().slice(0, 8)}.`,
   TOPIC_PARTITIONS: '3',

@@ -101,10 +101,16 @@ export async function runOpenLoop(options: OpenLoopOptions): Promise<Outcome[]> 
         response.on('end', () => finish(status, Buffer.concat(chunks).toString('utf8')));
       },
     );
-    request.setTimeout(timeoutMs, () => {
-      finish(0, null);
-      request.destroy();
-    });
+    // From the scheduled send time, as OPA's client deadline runs from its request's start (a socket's idle
+    // timeout would let a request wait for a free socket unbounded).
+    const deadline = setTimeout(
+      () => {
+        finish(0, null);
+        request.destroy();
+      },
+      Math.max(0, timeoutMs - sendLagMs),
+    );
+    request.on('close', () => clearTimeout(deadline));
     request.on('error', () => finish(0, null));
     request.end(body);
   };
