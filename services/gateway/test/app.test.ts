@@ -413,6 +413,20 @@ describe('auth on /status', () => {
   });
 });
 
+/** Makes the fake producer hold every send until the returned function is called. */
+function holdProducer(t: Awaited<ReturnType<typeof buildTestApp>>): () => void {
+  let release!: () => void;
+  const hold = new Promise<void>((r) => {
+    release = r;
+  });
+  const send = t.producer.send.bind(t.producer);
+  t.producer.send = async (m) => {
+    await hold;
+    return send(m);
+  };
+  return release;
+}
+
 describe('Kafka trouble and load shedding', () => {
   it.each([
     ['KAFKA_UNAVAILABLE', unavailable()],
@@ -448,15 +462,7 @@ describe('Kafka trouble and load shedding', () => {
 
   it('sheds load beyond MAX_IN_FLIGHT_REQUESTS with 503 OVERLOADED before reading the body', async () => {
     const t = await buildTestApp({ MAX_IN_FLIGHT_REQUESTS: '2' });
-    let release!: () => void;
-    const hold = new Promise<void>((r) => {
-      release = r;
-    });
-    const send = t.producer.send.bind(t.producer);
-    t.producer.send = async (m) => {
-      await hold;
-      return send(m);
-    };
+    const release = holdProducer(t);
     const held = [post(t, '/status', STATUS), post(t, '/v1/version', VERSION)];
     await new Promise((r) => setTimeout(r, 20));
     const shed = await post(t, '/status', STATUS);
@@ -470,15 +476,7 @@ describe('Kafka trouble and load shedding', () => {
 
   it('counts every shed request and logs one line per shedding spell, not one per request', async () => {
     const t = await buildTestApp({ MAX_IN_FLIGHT_REQUESTS: '1' }, RELEASE, { logLevel: 'info' });
-    let release!: () => void;
-    const hold = new Promise<void>((r) => {
-      release = r;
-    });
-    const send = t.producer.send.bind(t.producer);
-    t.producer.send = async (m) => {
-      await hold;
-      return send(m);
-    };
+    const release = holdProducer(t);
     const held = post(t, '/status', STATUS);
     await new Promise((r) => setTimeout(r, 20));
     const shed = await Promise.all([1, 2, 3].map(() => post(t, '/status', STATUS)));
@@ -501,15 +499,7 @@ describe('Kafka trouble and load shedding', () => {
 
   it('sheds while a request with its body in has waited past ADMISSION_MAX_WAIT_MS (Kafka slow)', async () => {
     const t = await buildTestApp({ ADMISSION_MAX_WAIT_MS: '50' });
-    let release!: () => void;
-    const hold = new Promise<void>((r) => {
-      release = r;
-    });
-    const send = t.producer.send.bind(t.producer);
-    t.producer.send = async (m) => {
-      await hold;
-      return send(m);
-    };
+    const release = holdProducer(t);
     const held = post(t, '/status', STATUS);
     await new Promise((r) => setTimeout(r, 80));
     const shed = await post(t, '/v1/version', VERSION);
@@ -523,15 +513,7 @@ describe('Kafka trouble and load shedding', () => {
 
   it('sheds by the bytes in flight: a body that would pass MAX_IN_FLIGHT_BYTES waits for none', async () => {
     const t = await buildTestApp({ MAX_IN_FLIGHT_BYTES: String(STATUS.length + 10) });
-    let release!: () => void;
-    const hold = new Promise<void>((r) => {
-      release = r;
-    });
-    const send = t.producer.send.bind(t.producer);
-    t.producer.send = async (m) => {
-      await hold;
-      return send(m);
-    };
+    const release = holdProducer(t);
     const held = post(t, '/status', STATUS);
     await new Promise((r) => setTimeout(r, 20));
     const shed = await post(t, '/status', STATUS);
