@@ -413,18 +413,26 @@ describe('auth on /status', () => {
   });
 });
 
-/** Makes the fake producer hold every send until the returned function is called. */
-function holdProducer(t: Awaited<ReturnType<typeof buildTestApp>>): () => void {
+/**
+ * Makes the fake producer hold every send until the returned function is called; `sending` resolves once
+ * the first send arrived (that request is past its body, waiting on Kafka).
+ */
+function holdProducer(t: Awaited<ReturnType<typeof buildTestApp>>) {
   let release!: () => void;
   const hold = new Promise<void>((r) => {
     release = r;
   });
+  let sent!: () => void;
+  const sending = new Promise<void>((r) => {
+    sent = r;
+  });
   const send = t.producer.send.bind(t.producer);
   t.producer.send = async (m) => {
+    sent();
     await hold;
     return send(m);
   };
-  return release;
+  return Object.assign(release, { sending });
 }
 
 describe('Kafka trouble and load shedding', () => {
@@ -478,7 +486,7 @@ describe('Kafka trouble and load shedding', () => {
     const t = await buildTestApp({ MAX_IN_FLIGHT_REQUESTS: '1' }, RELEASE, { logLevel: 'info' });
     const release = holdProducer(t);
     const held = post(t, '/status', STATUS);
-    await new Promise((r) => setTimeout(r, 20));
+    await release.sending;
     const shed = await Promise.all([1, 2, 3].map(() => post(t, '/status', STATUS)));
     expect(shed.map((r) => r.statusCode)).toEqual([503, 503, 503]);
     expect(shed[0]!.json()).toEqual({
@@ -501,6 +509,7 @@ describe('Kafka trouble and load shedding', () => {
     const t = await buildTestApp({ ADMISSION_MAX_WAIT_MS: '50' });
     const release = holdProducer(t);
     const held = post(t, '/status', STATUS);
+    await release.sending;
     await new Promise((r) => setTimeout(r, 80));
     const shed = await post(t, '/v1/version', VERSION);
     expect(shed.statusCode).toBe(503);
@@ -515,7 +524,7 @@ describe('Kafka trouble and load shedding', () => {
     const t = await buildTestApp({ MAX_IN_FLIGHT_BYTES: String(STATUS.length + 10) });
     const release = holdProducer(t);
     const held = post(t, '/status', STATUS);
-    await new Promise((r) => setTimeout(r, 20));
+    await release.sending;
     const shed = await post(t, '/status', STATUS);
     expect(shed.statusCode).toBe(503);
     expect(shed.headers['retry-after']).toBe('5');
