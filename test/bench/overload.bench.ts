@@ -5,7 +5,7 @@
 //   npx tsx test/bench/overload.bench.ts soak [--body real|fixture] [--minutes 10] [--capacity <req/s>]
 //   (or `npm run bench -- overload` / `npm run bench -- soak`; needs the stack, as the other benchmarks)
 //
-// 1. Capacity: autocannon -c 16 (closed loop, ADMISSION_MIN_IN_FLIGHT) for 10 s against the gateway; its 2xx req/s is the capacity C
+// 1. Capacity: autocannon -c 16 (closed loop, below ADMISSION_MIN_IN_FLIGHT) for 10 s against the gateway; its 2xx req/s is the capacity C
 //    (`--capacity` skips this). The bodies are the real OPA v1.22.3 status update with `prometheus: true`
 //    (`--body real`, 71 KB) or `status-full.json` (`--body fixture`, 4.5 KB), 200 instances (labels.id).
 // 2. overload: 2 × C offered for 60 s (open loop, test/bench/open-loop.ts), then C / 2 for 30 s;
@@ -94,8 +94,8 @@ try {
       path: '/status',
       headers: HEADERS,
       bodies: bodies.slice(0, 5),
-      // No more than the gateway always admits (ADMISSION_MIN_IN_FLIGHT): a closed loop that is shed
-      // measures the shedding, not the capacity.
+      // Below what the gateway always admits (ADMISSION_MIN_IN_FLIGHT, 64), and enough to keep it busy: a
+      // closed loop that is shed measures the shedding, not the capacity.
       connections: 16,
     };
     await loadServer(server, { ...options, duration: 5 }); // JIT warm-up

@@ -60,7 +60,7 @@ export const gatewayEnvSchema = z
     // up to MAX_IN_FLIGHT_BYTES, none while one has waited past ADMISSION_MAX_WAIT_MS; beyond: 503 before
     // the body is read.
     MAX_IN_FLIGHT_REQUESTS: positiveInt(1000),
-    ADMISSION_MIN_IN_FLIGHT: positiveInt(16),
+    ADMISSION_MIN_IN_FLIGHT: positiveInt(64),
     ADMISSION_TARGET_LATENCY_MS: positiveInt(250),
     MAX_IN_FLIGHT_BYTES: positiveInt(32 * 1024 * 1024),
     ADMISSION_MAX_WAIT_MS: positiveInt(1000),
