@@ -1,6 +1,8 @@
 // `npm run bench`: every benchmark, one after another (they share two cores; never in parallel),
 // against the native stack (started if needed). Each prints its own figures and the ratio to the
 // baseline it measures in the same run.
+// `npm run bench -- overload` and `npm run bench -- soak` run only the overload or the 10-minute soak
+// benchmark (test/bench/overload.bench.ts; not part of the default run, which they would double).
 import { execFileSync, spawnSync } from 'node:child_process';
 
 const stackEnv = execFileSync('bash', ['infra/bin/stack', 'env'], { encoding: 'utf8' });
@@ -11,7 +13,24 @@ const env = {
 };
 if (!process.env.KAFKA_BROKERS) execFileSync('bash', ['infra/bin/stack', 'up'], { stdio: 'inherit' });
 
-const benches: [string, string[]][] = [
+const only = process.argv[2];
+const longRuns: Record<string, [string, string[]]> = {
+  overload: [
+    'overload: 2 x capacity open loop for 60 s, then normal load; every 2xx in ClickHouse',
+    ['test/bench/overload.bench.ts', 'overload', ...process.argv.slice(3)],
+  ],
+  soak: [
+    'soak: capacity / 2 for 10 minutes, RSS at minute 2 and 10',
+    ['test/bench/overload.bench.ts', 'soak', ...process.argv.slice(3)],
+  ],
+};
+if (only !== undefined && !(only in longRuns)) {
+  console.error(
+    `unknown benchmark ${only}: run without one for every benchmark, or: ${Object.keys(longRuns).join(', ')}`,
+  );
+  process.exit(2);
+}
+const allBenches: [string, string[]][] = [
   ['contracts: normalize+encode+decode vs JSON.parse+stringify', ['test/bench/contracts.bench.ts']],
   ['gateway: req/s and p99 vs bare node:http', ['test/bench/gateway.bench.ts', '--seconds', '10']],
   ['loader: rows/s vs straight insert', ['test/bench/loader.bench.ts']],
@@ -24,6 +43,7 @@ const benches: [string, string[]][] = [
     ['test/bench/decisions.bench.ts', '--seconds', '10', '--records', '50000', '--pipeline-seconds', '20'],
   ],
 ];
+const benches = only === undefined ? allBenches : [longRuns[only]!];
 let failed = 0;
 for (const [title, args] of benches) {
   console.log(`\n=== ${title} ===`);

@@ -46,6 +46,7 @@ import Fastify, {
   type FastifyRequest,
   LogController,
 } from 'fastify';
+import { createAdmission, type Ticket } from './admission';
 import { allowedMethodsOf } from './allowed-methods';
 import { createTokenCheck } from './auth';
 import type { GatewayConfig } from './config';
@@ -55,6 +56,7 @@ import { createGatewayMetrics, type GatewayMetrics } from './metrics';
 import { openApiDocument } from './openapi';
 import type { PartitionTopics } from './partition-topics';
 import { registerRequestBody } from './request-body';
+import { createShedLog } from './shed-log';
 
 /** What the gateway needs of the releases view (releases-view.ts implements it over the releases topic). */
 export interface ReleasesSource {
@@ -78,6 +80,13 @@ export interface GatewayDeps {
 
 type Kind = 'telemetry' | 'status' | 'version_check' | 'decision';
 
+/** What a body without Content-Length (chunked) counts against MAX_IN_FLIGHT_BYTES. */
+const UNDECLARED_BODY_BYTES = 64 * 1024;
+const OVERLOADED_MESSAGE = {
+  in_flight_requests: 'too many requests in flight; retry later',
+  in_flight_bytes: 'too many request bytes in flight; retry later',
+  queue_age: 'requests in flight are waiting too long for their answers; retry later',
+} as const;
 /** Decision-log uploads: `/logs/a%2Fb` and `/logs/a/b` both mean partition `a/b`, as for status. */
 const LOG_PATHS = ['/logs', '/logs/', '/logs/:partition', '/logs/*'];
 const RELEASE_PATHS = ['/repos/:owner/:repo/releases/latest', '/repos/:owner/:repo/releases'];
@@ -90,7 +99,10 @@ export function buildApp(deps: GatewayDeps): FastifyInstance {
   const limits = deps.limits;
   const maxUserAgentLength = limits?.maxStringLength ?? DEFAULT_LIMITS.maxStringLength;
   const topics = topicNames(config.topicPrefix);
-  const metrics = createGatewayMetrics(deps.registry);
+  const admission = createAdmission(config.admission);
+  const metrics = createGatewayMetrics(deps.registry, admission);
+  const shedLog = createShedLog(deps.logger, admission);
+  const tickets = new WeakMap<FastifyRequest, Ticket>();
   // Writes the configured status schema version (STATUS_SCHEMA_VERSION; rolling upgrades).
   const statusWriter = statusCodecWriting(config.statusSchemaVersion);
   const auth = createTokenCheck(config.authTokens);
@@ -99,7 +111,6 @@ export function buildApp(deps: GatewayDeps): FastifyInstance {
     // Never log client addresses: requests are serialized without remote address, port or host.
     { serializers: { req: (req: FastifyRequest) => ({ method: req.method, url: req.url, id: req.id }) } },
   );
-  let inFlight = 0;
   let closing = false;
 
   const app = Fastify({
@@ -148,8 +159,11 @@ export function buildApp(deps: GatewayDeps): FastifyInstance {
     const http = toHttpError(err, config.retryAfterSeconds);
     const reqId = request.id;
     if (!http.expected) log.error({ err, reqId }, 'request failed');
-    else if (http.statusCode >= 500)
-      log.warn({ code: http.body.code, route: routeOf(request), reqId }, 'report refused');
+    else if (http.statusCode >= 500) {
+      // Shed requests are logged by shedLog, rate-limited.
+      if (http.body.code !== 'OVERLOADED')
+        log.warn({ code: http.body.code, route: routeOf(request), reqId }, 'report refused');
+    }
     // Rejected input: what and where, never the client's address.
     else
       log.info(
@@ -181,19 +195,13 @@ export function buildApp(deps: GatewayDeps): FastifyInstance {
 
   // ---- reports -------------------------------------------------------------------------------------------
 
-  /** Load shedding before the body is read: a bound on concurrent report requests. */
-  function admit(_request: FastifyRequest, reply: FastifyReply, done: (err?: Error) => void): void {
+  /**
+   * Load shedding before the body is read (admission.ts): a refused request costs its headers, not its body,
+   * and is counted and logged at most every few seconds (one line per request would add to the overload).
+   */
+  function admit(request: FastifyRequest, reply: FastifyReply, done: (err?: Error) => void): void {
     if (closing) {
       done(new GatewayError('SHUTTING_DOWN', 'the gateway is shutting down; retry on another instance'));
-      return;
-    }
-    if (inFlight >= config.maxInFlightRequests) {
-      done(
-        new GatewayError(
-          'OVERLOADED',
-          `more than ${config.maxInFlightRequests} requests in flight; retry later`,
-        ),
-      );
       return;
     }
     // Without a Kafka connection nothing can be acknowledged: answer at once, before reading the body.
@@ -201,10 +209,22 @@ export function buildApp(deps: GatewayDeps): FastifyInstance {
       done(new KafkaError('KAFKA_UNAVAILABLE', 'not connected to Kafka', { retriable: true }));
       return;
     }
-    inFlight += 1;
-    reply.raw.once('close', () => {
-      inFlight -= 1;
-    });
+    const declared = Number(request.headers['content-length']);
+    const admitted = admission.admit(declared >= 0 ? declared : UNDECLARED_BODY_BYTES);
+    if (typeof admitted === 'string') {
+      metrics.shed.inc({ reason: admitted });
+      shedLog.refused(admitted);
+      done(new GatewayError('OVERLOADED', OVERLOADED_MESSAGE[admitted]));
+      return;
+    }
+    tickets.set(request, admitted);
+    reply.raw.once('close', admitted.release);
+    done();
+  }
+
+  /** The body has arrived (parsed): from now on the request waits on the gateway, not on its client. */
+  function bodyReceived(request: FastifyRequest, _reply: FastifyReply, done: () => void): void {
+    tickets.get(request)?.bodyReceived();
     done();
   }
 
@@ -300,9 +320,12 @@ export function buildApp(deps: GatewayDeps): FastifyInstance {
     const context = envelope(request, route.partition);
     const report = normalizeStatus(bodyOf(request), context, limits);
     const record = statusWriter.encode(report);
+    // While Kafka acknowledges, only the record is held: a real OPA's parsed body and its report are
+    // several times the size of its 12 KB record, and hundreds of requests can be waiting at once.
+    request.body = undefined;
     await produce('status', route.topic, report.labels.id, record, request);
     metrics.accepted.inc({ kind: 'status', route: route.kind });
-    return { event_id: report.event_id };
+    return { event_id: context.eventId };
   }
 
   // ---- decision logs ----------------------------------------------------------------------------------
@@ -379,6 +402,7 @@ export function buildApp(deps: GatewayDeps): FastifyInstance {
 
   app.register(async (reports) => {
     reports.addHook('onRequest', admit);
+    reports.addHook('preHandler', bodyReceived);
     reports.post('/v1/version', postVersion);
     reports.register(async (status) => {
       if (auth.enabled) status.addHook('onRequest', authorize);

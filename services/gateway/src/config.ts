@@ -67,7 +67,15 @@ export const gatewayEnvSchema = z
     PRODUCER_MAX_PENDING_BYTES: positiveInt(64 * 1024 * 1024),
     PRODUCER_SEND_TIMEOUT_MS: positiveInt(5000),
     PRODUCER_CONCURRENCY: z.coerce.number().int().min(1).max(16).default(1),
-    MAX_IN_FLIGHT_REQUESTS: positiveInt(5000),
+    // Request admission (admission.ts): answered-per-second × ADMISSION_TARGET_LATENCY_MS requests in
+    // flight, at least ADMISSION_MIN_IN_FLIGHT, at most MAX_IN_FLIGHT_REQUESTS, and bodies by declared length
+    // up to MAX_IN_FLIGHT_BYTES, none while one has waited past ADMISSION_MAX_WAIT_MS; beyond: 503 before
+    // the body is read.
+    MAX_IN_FLIGHT_REQUESTS: positiveInt(1000),
+    ADMISSION_MIN_IN_FLIGHT: positiveInt(64),
+    ADMISSION_TARGET_LATENCY_MS: positiveInt(250),
+    MAX_IN_FLIGHT_BYTES: positiveInt(32 * 1024 * 1024),
+    ADMISSION_MAX_WAIT_MS: positiveInt(1000),
     RETRY_AFTER_SECONDS: positiveInt(5),
     RELEASES_CHANNEL: z.string().default('latest'),
     // The repositories whose GitHub-style release endpoints the gateway serves (OPA 1.7+ asks
@@ -139,7 +147,14 @@ export interface GatewayConfig {
       | 'concurrency'
     >
   >;
-  maxInFlightRequests: number;
+  /** The request-admission bounds (admission.ts). */
+  admission: {
+    maxInFlightRequests: number;
+    minInFlightRequests: number;
+    targetLatencyMs: number;
+    maxInFlightBytes: number;
+    maxWaitMs: number;
+  };
   retryAfterSeconds: number;
   releasesChannel: string;
   /** `owner/repo` pairs served at /repos/{owner}/{repo}/releases[/latest], lower-case. */
@@ -184,7 +199,13 @@ export function loadGatewayConfig(env: Record<string, string | undefined> = proc
       sendTimeoutMs: e.PRODUCER_SEND_TIMEOUT_MS,
       concurrency: e.PRODUCER_CONCURRENCY,
     },
-    maxInFlightRequests: e.MAX_IN_FLIGHT_REQUESTS,
+    admission: {
+      maxInFlightRequests: e.MAX_IN_FLIGHT_REQUESTS,
+      minInFlightRequests: Math.min(e.ADMISSION_MIN_IN_FLIGHT, e.MAX_IN_FLIGHT_REQUESTS),
+      targetLatencyMs: e.ADMISSION_TARGET_LATENCY_MS,
+      maxInFlightBytes: e.MAX_IN_FLIGHT_BYTES,
+      maxWaitMs: e.ADMISSION_MAX_WAIT_MS,
+    },
     retryAfterSeconds: e.RETRY_AFTER_SECONDS,
     releasesChannel: e.RELEASES_CHANNEL,
     releaseRepositories: e.RELEASE_REPOSITORIES.map((r) => r.toLowerCase()),

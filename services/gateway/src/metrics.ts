@@ -1,11 +1,51 @@
 // The gateway's metrics, registered on the process registry.
-import { Counter, Histogram, type Registry } from 'prom-client';
+import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
+import type { Admission } from './admission';
 
 export type GatewayMetrics = ReturnType<typeof createGatewayMetrics>;
 
-export function createGatewayMetrics(registry: Registry) {
+export function createGatewayMetrics(registry: Registry, admission: Admission) {
   const registers = [registry];
+  // Read at scrape time from the admission state: nothing to update per request.
+  new Gauge({
+    name: 'gateway_in_flight_requests',
+    help: 'Report requests admitted and not yet answered',
+    registers,
+    collect() {
+      this.set(admission.inFlightRequests());
+    },
+  });
+  new Gauge({
+    name: 'gateway_in_flight_bytes',
+    help: 'Declared body bytes (Content-Length) of the report requests in flight',
+    registers,
+    collect() {
+      this.set(admission.inFlightBytes());
+    },
+  });
+  new Gauge({
+    name: 'gateway_oldest_request_wait_seconds',
+    help: 'How long the oldest report request whose body has arrived has been waiting for its answer',
+    registers,
+    collect() {
+      this.set(admission.oldestWaitMs() / 1000);
+    },
+  });
+  new Gauge({
+    name: 'gateway_admission_limit',
+    help: 'Current bound on report requests in flight (answered per second x ADMISSION_TARGET_LATENCY_MS)',
+    registers,
+    collect() {
+      this.set(admission.limit());
+    },
+  });
   return {
+    shed: new Counter({
+      name: 'gateway_requests_shed_total',
+      help: 'Report requests refused with 503 OVERLOADED before their body was read, by the bound they met',
+      labelNames: ['reason'],
+      registers,
+    }),
     requests: new Counter({
       name: 'gateway_http_requests_total',
       help: 'HTTP requests by route (pattern), method and status code',

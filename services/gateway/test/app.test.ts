@@ -413,6 +413,28 @@ describe('auth on /status', () => {
   });
 });
 
+/**
+ * Makes the fake producer hold every send until the returned function is called; `sending` resolves once
+ * the first send arrived (that request is past its body, waiting on Kafka).
+ */
+function holdProducer(t: Awaited<ReturnType<typeof buildTestApp>>) {
+  let release!: () => void;
+  const hold = new Promise<void>((r) => {
+    release = r;
+  });
+  let sent!: () => void;
+  const sending = new Promise<void>((r) => {
+    sent = r;
+  });
+  const send = t.producer.send.bind(t.producer);
+  t.producer.send = async (m) => {
+    sent();
+    await hold;
+    return send(m);
+  };
+  return Object.assign(release, { sending });
+}
+
 describe('Kafka trouble and load shedding', () => {
   it.each([
     ['KAFKA_UNAVAILABLE', unavailable()],
@@ -448,15 +470,7 @@ describe('Kafka trouble and load shedding', () => {
 
   it('sheds load beyond MAX_IN_FLIGHT_REQUESTS with 503 OVERLOADED before reading the body', async () => {
     const t = await buildTestApp({ MAX_IN_FLIGHT_REQUESTS: '2' });
-    let release!: () => void;
-    const hold = new Promise<void>((r) => {
-      release = r;
-    });
-    const send = t.producer.send.bind(t.producer);
-    t.producer.send = async (m) => {
-      await hold;
-      return send(m);
-    };
+    const release = holdProducer(t);
     const held = [post(t, '/status', STATUS), post(t, '/v1/version', VERSION)];
     await new Promise((r) => setTimeout(r, 20));
     const shed = await post(t, '/status', STATUS);
@@ -465,6 +479,59 @@ describe('Kafka trouble and load shedding', () => {
     expect(shed.headers['retry-after']).toBe('5');
     release();
     expect((await Promise.all(held)).map((r) => r.statusCode)).toEqual([200, 200]);
+    expect((await post(t, '/status', STATUS)).statusCode).toBe(200);
+  });
+
+  it('counts every shed request and logs one line per shedding spell, not one per request', async () => {
+    const t = await buildTestApp({ MAX_IN_FLIGHT_REQUESTS: '1' }, RELEASE, { logLevel: 'info' });
+    const release = holdProducer(t);
+    const held = post(t, '/status', STATUS);
+    await release.sending;
+    const shed = await Promise.all([1, 2, 3].map(() => post(t, '/status', STATUS)));
+    expect(shed.map((r) => r.statusCode)).toEqual([503, 503, 503]);
+    expect(shed[0]!.json()).toEqual({
+      code: 'OVERLOADED',
+      message: 'too many requests in flight; retry later',
+      path: null,
+    });
+    expect(await t.metric('gateway_requests_shed_total', { reason: 'in_flight_requests' })).toBe(3);
+    expect(await t.metric('gateway_reports_rejected_total', { reason: 'OVERLOADED' })).toBe(3);
+    const lines = t.logLines.map((line) => JSON.parse(line) as { msg: string; shed?: unknown });
+    expect(lines.filter((l) => l.msg === 'report refused')).toEqual([]);
+    const shedLines = lines.filter((l) => l.msg.startsWith('shedding load'));
+    expect(shedLines).toHaveLength(1);
+    expect(shedLines[0]!.shed).toEqual({ in_flight_requests: 1, in_flight_bytes: 0, queue_age: 0 });
+    release();
+    expect((await held).statusCode).toBe(200);
+  });
+
+  it('sheds while a request with its body in has waited past ADMISSION_MAX_WAIT_MS (Kafka slow)', async () => {
+    const t = await buildTestApp({ ADMISSION_MAX_WAIT_MS: '50' });
+    const release = holdProducer(t);
+    const held = post(t, '/status', STATUS);
+    await release.sending;
+    await new Promise((r) => setTimeout(r, 80));
+    const shed = await post(t, '/v1/version', VERSION);
+    expect(shed.statusCode).toBe(503);
+    expect(shed.headers['retry-after']).toBe('5');
+    expect(await t.metric('gateway_requests_shed_total', { reason: 'queue_age' })).toBe(1);
+    release();
+    expect((await held).statusCode).toBe(200);
+    expect((await post(t, '/v1/version', VERSION)).statusCode).toBe(200);
+  });
+
+  it('sheds by the bytes in flight: a body that would pass MAX_IN_FLIGHT_BYTES waits for none', async () => {
+    const t = await buildTestApp({ MAX_IN_FLIGHT_BYTES: String(STATUS.length + 10) });
+    const release = holdProducer(t);
+    const held = post(t, '/status', STATUS);
+    await release.sending;
+    const shed = await post(t, '/status', STATUS);
+    expect(shed.statusCode).toBe(503);
+    expect(shed.headers['retry-after']).toBe('5');
+    expect(shed.json()).toMatchObject({ code: 'OVERLOADED' });
+    expect(await t.metric('gateway_requests_shed_total', { reason: 'in_flight_bytes' })).toBe(1);
+    release();
+    expect((await held).statusCode).toBe(200);
     expect((await post(t, '/status', STATUS)).statusCode).toBe(200);
   });
 });
