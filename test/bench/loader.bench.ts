@@ -1,10 +1,13 @@
-// Loader benchmark: pre-fills a status topic with N Avro status records (status-prometheus-map.json:
-// 21 Prometheus samples + 1 bundle + 1 report row each) and measures the real status-loader end to
+// Loader benchmark: pre-fills a status topic with N Avro status records and measures the real status-loader end to
 // end (consume, decode, flatten, insert, commit) in rows/s and records/s; next to it, in the same
 // run, the baseline: the same rows inserted straight from memory with @clickhouse/client
 // (JSONEachRow, one insert per table per chunk).
 //
-//   npx tsx test/bench/loader.bench.ts [--records 20000] [--chunk 100000]
+// Shapes (`--shape`): `small` (default) is status-prometheus-map.json, 21 Prometheus samples + 1 bundle +
+// 1 report row each; `real` is the status update a real OPA v1.22.3 sent with `prometheus: true`
+// (test/fixtures/opa-real/v1.22.3/status-prometheus.json, 71 KB, about 150 families, 400 sample rows).
+//
+//   npx tsx test/bench/loader.bench.ts [--shape small|real] [--records 20000] [--chunk 100000]
 //
 // Needs KAFKA_BROKERS and CLICKHOUSE_URL (defaults: 127.0.0.1:19092, http://127.0.0.1:18123).
 import { randomBytes } from 'node:crypto';
@@ -16,13 +19,20 @@ import { topicNames } from '@opa-fleet/kafka';
 import { createMetrics } from '@opa-fleet/runtime';
 import { pino } from 'pino';
 import { buildStatusLoader, loadStatusLoaderConfig } from '../../services/status-loader/src';
-import { readFixture } from '../support/fixtures';
+import { readFixture, realOpaStatusBodies } from '../support/fixtures';
 import { dropRun, prefillTopic, timeLoader, writeThroughLoaderWriter } from './loader-run';
 
 const { values: args } = parseArgs({
-  options: { records: { type: 'string', default: '20000' }, chunk: { type: 'string', default: '100000' } },
+  options: {
+    shape: { type: 'string', default: 'small' },
+    records: { type: 'string' },
+    chunk: { type: 'string', default: '100000' },
+  },
 });
-const N = Number(args.records);
+const SHAPES = ['small', 'real'];
+if (!SHAPES.includes(args.shape)) throw new Error(`--shape must be one of ${SHAPES.join(', ')}`);
+const REAL = args.shape === 'real';
+const N = Number(args.records ?? (REAL ? 3000 : 20000));
 const CHUNK = Number(args.chunk);
 const brokers = process.env.KAFKA_BROKERS ?? '127.0.0.1:19092';
 const clickhouseUrl = process.env.CLICKHOUSE_URL ?? 'http://127.0.0.1:18123';
@@ -30,7 +40,14 @@ const run = randomBytes(4).toString('hex');
 const prefix = `bench-loader-${run}.`;
 const logger = pino({ level: process.env.LOG_LEVEL ?? 'warn' });
 
-const body = readFixture('status-prometheus-map.json') as { labels: Record<string, string> };
+const body = (
+  REAL
+    ? JSON.parse(
+        realOpaStatusBodies().find((b) => b.opaVersion === 'v1.22.3' && b.name === 'status-prometheus.json')!
+          .text,
+      )
+    : readFixture('status-prometheus-map.json')
+) as { labels: Record<string, string> };
 const now = Date.now() * 1000;
 const reports: StatusReport[] = Array.from({ length: N }, (_, i) =>
   normalizeStatus(
@@ -113,7 +130,9 @@ async function main() {
   const rows = reports.map(flattenStatus);
   const counts = perTable(rows);
   const totalRows = Object.values(counts).reduce((a, b) => a + b, 0);
-  console.log(`records: ${N}, rows per table: ${JSON.stringify(counts)} (total ${totalRows})`);
+  console.log(
+    `shape: ${args.shape}, records: ${N}, rows per table: ${JSON.stringify(counts)} (total ${totalRows})`,
+  );
 
   const encoded = reports.slice(0, Math.min(N, 5000)).map((r) => statusCodec.encode(r));
   const cpu = decodeFlattenOnly(encoded);
@@ -159,7 +178,7 @@ async function main() {
   const encodedRows = totalRows / encodedSeconds;
   console.log(
     `reference: the same rows through the loader's encoders and BatchWriter only (RowBinary samples, ` +
-      `batches of ~${CHUNK} rows): ${encodedSeconds.toFixed(2)} s, ${fmt(encodedRows)} rows/s ` +
+      `batches of ~${CHUNK} rows): ${encodedSeconds.toFixed(2)} s, ${fmt(N / encodedSeconds)} records/s, ${fmt(encodedRows)} rows/s ` +
       `(${fmt(counts.prometheus_samples / encodedSeconds)} sample rows/s); loader / reference: ` +
       `${((100 * loaderRows) / encodedRows).toFixed(0)}%`,
   );

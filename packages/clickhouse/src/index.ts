@@ -9,9 +9,10 @@ export {
   serverCodeOf,
 } from './clickhouse-error';
 export { type ClickHouseClient, type ClickHouseConfig, createClickHouseClient } from './client';
-export { renderStatements } from './migration-template';
+export { renderStatements, type TemplateContext } from './migration-template';
 export {
   DEFAULT_MIGRATIONS_DIR,
+  dependsOnServerFeatures,
   lintMigration,
   loadMigrations,
   type Migration,
@@ -21,6 +22,14 @@ export {
 } from './migrations';
 export { RowBinaryWriter } from './row-binary';
 export { encodeRow, type RowBinarySpec, type TableSpec } from './row-encoder';
+export {
+  featureList,
+  LEGACY_FEATURES,
+  parseServerVersion,
+  type ServerFeature,
+  type ServerFeatures,
+  serverFeatures,
+} from './server-features';
 export { type InsertPayload, TableBatch } from './table-batch';
 export { createTableBatchSink, type RowsByTable, type TableBatchSink } from './table-batch-sink';
 export {
