@@ -20,6 +20,16 @@ export {
   runMigrations,
   templateContext,
 } from './migrations';
+export {
+  applyRetention,
+  dropPartitionStatements,
+  expiredPartitions,
+  parseRetentionPolicy,
+  RETENTION_TABLES,
+  type RetentionAction,
+  type RetentionPolicy,
+  ttlStatements,
+} from './retention';
 export { RowBinaryWriter } from './row-binary';
 export { encodeRow, type RowBinarySpec, type TableSpec } from './row-encoder';
 export {
