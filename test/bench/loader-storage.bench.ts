@@ -10,7 +10,7 @@
 // (and histogram/summary buckets, sums, counts) grow with time at a per-instance rate, gauges wander
 // around their real value, zeros stay zero; instance ids are UUIDs, as OPA's are.
 //
-//   npx tsx test/bench/loader-storage.bench.ts [--instances 100] [--reports 30] [--interval 60] [--batch 100]
+//   npx tsx test/bench/loader-storage.bench.ts [--instances 500] [--reports 6] [--interval 60] [--batch 100]
 //
 // Needs CLICKHOUSE_URL (default http://127.0.0.1:18123) and the chDB venv (infra/bin/chdb-env makes it).
 import { createHash, randomBytes } from 'node:crypto';
@@ -37,8 +37,8 @@ import { realOpaStatusBodies } from '../support/fixtures';
 
 const { values: args } = parseArgs({
   options: {
-    instances: { type: 'string', default: '100' },
-    reports: { type: 'string', default: '30' },
+    instances: { type: 'string', default: '500' },
+    reports: { type: 'string', default: '6' },
     interval: { type: 'string', default: '60' },
     batch: { type: 'string', default: '100' },
   },
