@@ -129,6 +129,8 @@ interface ColumnBytes {
 }
 interface Measurement {
   label: string;
+  /** prometheus_samples' sorting key, as the server has it. */
+  sortingKey?: string;
   tables: TableBytes[];
   columns: ColumnBytes[];
 }
@@ -225,7 +227,7 @@ async function onCurrentClickHouse(
     ];
     const steps: ChdbStep[] = [];
     for (const v of variants) {
-      for (const [i, sql] of renderedMigrations(v.db, v.renderFor).entries())
+      for (const [i, sql] of renderedMigrations(v.db, v.renderFor, v.samplesOrderBy).entries())
         steps.push({ id: `ddl ${v.db} #${i}`, sql });
       for (const [i, b] of bodies.entries()) {
         steps.push({
@@ -236,6 +238,11 @@ async function onCurrentClickHouse(
       for (const t of STATUS_TABLES)
         steps.push({ id: `optimize ${v.db} ${t}`, sql: `OPTIMIZE TABLE ${v.db}.${t} FINAL` });
       steps.push({ id: `parts ${v.db}`, sql: partsSql(v.db), format: 'JSONEachRow' });
+      steps.push({
+        id: `sort ${v.db}`,
+        sql: `SELECT sorting_key FROM system.tables WHERE database = '${v.db}' AND name = 'prometheus_samples'`,
+        format: 'JSONEachRow',
+      });
       steps.push({ id: `columns ${v.db}`, sql: columnsSql(v.db), format: 'JSONEachRow' });
     }
     const result = await runChdb(python, steps);
@@ -250,6 +257,7 @@ async function onCurrentClickHouse(
         label: v.label,
         tables: rowsOf<TableBytes>(`parts ${v.db}`),
         columns: rowsOf<ColumnBytes>(`columns ${v.db}`),
+        sortingKey: rowsOf<{ sorting_key: string }>(`sort ${v.db}`)[0]?.sorting_key ?? '',
       })),
     };
   } finally {
@@ -291,7 +299,9 @@ async function main() {
     );
   }
   for (const m of [legacy, current.measurements[0]!, current.measurements[2]!]) {
-    console.log(`\nprometheus_samples by column, ${m.label} (bytes per sample, compressed data + marks):`);
+    console.log(
+      `\nprometheus_samples by column, ${m.label}${m.sortingKey ? `, sorted by (${m.sortingKey})` : ''} (bytes per sample, compressed data + marks):`,
+    );
     for (const c of m.columns)
       console.log(`  ${c.column.padEnd(16)} ${c.type.padEnd(56)} ${fmt(c.bytes / samples, 2)}`);
   }
