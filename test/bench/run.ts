@@ -35,6 +35,14 @@ const allBenches: [string, string[]][] = [
   ['gateway: req/s and p99 vs bare node:http', ['test/bench/gateway.bench.ts', '--seconds', '10']],
   ['loader: rows/s vs straight insert', ['test/bench/loader.bench.ts']],
   [
+    'loader, the real 71 KB OPA status update: reports/s vs the straight RowBinary insert of the same rows',
+    ['test/bench/loader.bench.ts', '--shape', 'real', '--rounds', '3'],
+  ],
+  [
+    'storage: bytes on disk per sample and per report, 18.16 vs current ClickHouse (chDB)',
+    ['test/bench/loader-storage.bench.ts'],
+  ],
+  [
     'pipeline: freshness at a steady status rate, peak RSS',
     ['test/bench/pipeline.bench.ts', '--rate', '1000', '--seconds', '20'],
   ],

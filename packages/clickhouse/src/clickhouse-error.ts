@@ -10,7 +10,10 @@ export type ClickHouseErrorCode =
   | 'QUERY_FAILED'
   | 'MIGRATION_FAILED'
   | 'MIGRATION_CHANGED'
-  | 'MIGRATION_INVALID';
+  | 'MIGRATION_INVALID'
+  | 'RETENTION_FAILED'
+  /** A retention setting that names no such table or an impossible number of days. */
+  | 'RETENTION_INVALID';
 
 export class ClickHouseStoreError extends Error {
   override readonly name = 'ClickHouseStoreError';

@@ -10,9 +10,10 @@ export {
 } from './clickhouse-error';
 export { type ClickHouseClient, type ClickHouseConfig, createClickHouseClient } from './client';
 export { decisionRowsBinaryOf, TRANSCODED_DECISION_FIELDS } from './decision-row-binary';
-export { renderStatements } from './migration-template';
+export { renderStatements, type TemplateContext } from './migration-template';
 export {
   DEFAULT_MIGRATIONS_DIR,
+  dependsOnServerFeatures,
   lintMigration,
   loadMigrations,
   type Migration,
@@ -20,8 +21,26 @@ export {
   runMigrations,
   templateContext,
 } from './migrations';
+export {
+  applyRetention,
+  dropPartitionStatements,
+  expiredPartitions,
+  parseRetentionPolicy,
+  RETENTION_TABLES,
+  type RetentionAction,
+  type RetentionPolicy,
+  ttlStatements,
+} from './retention';
 export { RowBinaryRows, RowBinaryWriter } from './row-binary';
 export { encodeRow, type RowBinarySpec, type TableSpec } from './row-encoder';
+export {
+  featureList,
+  LEGACY_FEATURES,
+  parseServerVersion,
+  type ServerFeature,
+  type ServerFeatures,
+  serverFeatures,
+} from './server-features';
 export { type InsertPayload, TableBatch, type TableRows } from './table-batch';
 export { createTableBatchSink, type RowsByTable, type TableBatchSink } from './table-batch-sink';
 export {

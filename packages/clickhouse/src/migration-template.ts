@@ -9,8 +9,16 @@
 //                                a whole statement: nothing in single-node mode; in cluster mode
 //                                CREATE TABLE IF NOT EXISTS <db>.X ON CLUSTER c AS <db>.X_local
 //                                ENGINE = Distributed(c, <db>, X_local, <sharding expression>)
+// Server-feature placeholders (the features come from the server's version, server-features.ts):
+//   {{requires F [G ...]}}       at the start of a statement: the statement is left out unless the
+//                                server has every feature named (codecs, ttl, low_cardinality, or
+//                                `cluster`: cluster mode). How 18.16 gets a no-op where a current
+//                                server gets an ALTER.
+//   {{codec C1, C2}}             CODEC(C1, C2) | nothing (18.16 has no codecs)
+//   {{low_cardinality T}}        LowCardinality(T) | T
 // Statements end with `;` at the end of a line; full-line `--` comments are dropped.
 import { ClickHouseStoreError } from './clickhouse-error';
+import { LEGACY_FEATURES, type ServerFeature, type ServerFeatures } from './server-features';
 
 export interface TemplateContext {
   database: string;
@@ -18,7 +26,12 @@ export interface TemplateContext {
   /** With `{database}` and `{table}` filled in here; `{shard}` is left to the server's macros. */
   zookeeperPath: string;
   replicaName: string;
+  /** What the target server supports (from `SELECT version()`); without it, 18.16's set: none. */
+  features?: ServerFeatures;
 }
+
+/** Marks a statement whose `{{requires}}` the server does not meet; such statements are dropped. */
+const LEFT_OUT = '\u0000left-out\u0000';
 
 export const DEFAULT_ZOOKEEPER_PATH = '/clickhouse/tables/{shard}/{database}/{table}';
 export const DEFAULT_REPLICA_NAME = '{replica}';
@@ -41,6 +54,12 @@ export function renderStatements(template: string, ctx: TemplateContext): string
   const clustered = ctx.cluster !== null;
   const db = ctx.database;
   const localName = (t: string) => (clustered ? `${t}_local` : t);
+  const features = ctx.features ?? LEGACY_FEATURES;
+  const has = (feature: string): boolean => {
+    if (feature === 'cluster') return clustered;
+    if (!(feature in features)) throw invalid(`{{requires ${feature}}}: unknown server feature`);
+    return features[feature as ServerFeature];
+  };
 
   const rendered = template.replace(
     /\{\{\s*([a-z_]+)((?:\s+[^}]+)?)\s*\}\}/g,
@@ -77,6 +96,17 @@ export function renderStatements(template: string, ctx: TemplateContext): string
         }
         case 'db':
           return db;
+        case 'requires': {
+          const needed = args.split(/\s+/).filter(Boolean);
+          if (needed.length === 0) throw invalid('{{requires}} needs at least one feature');
+          return needed.every(has) ? '' : LEFT_OUT;
+        }
+        case 'codec':
+          if (!args) throw invalid('{{codec}} needs a codec list');
+          return features.codecs ? `CODEC(${args})` : '';
+        case 'low_cardinality':
+          if (!args) throw invalid('{{low_cardinality}} needs a type');
+          return features.low_cardinality ? `LowCardinality(${args})` : args;
         default:
           throw invalid(`unknown placeholder {{${fn}}}`);
       }
@@ -92,7 +122,7 @@ export function renderStatements(template: string, ctx: TemplateContext): string
         .join('\n')
         .trim(),
     )
-    .filter((statement) => statement.length > 0);
+    .filter((statement) => statement.length > 0 && !statement.includes(LEFT_OUT));
 }
 
 function quote(s: string): string {

@@ -14,6 +14,13 @@
 //   as success.
 // An applied migration whose file changed afterwards is an error (MIGRATION_CHANGED): migrations
 // are append-only; change the schema with a new file.
+//
+// The runner asks the server its version (`SELECT version()`) and renders the templates for what it
+// supports (server-features.ts): a `{{requires codecs}}` ALTER is left out on 18.16. Each record names
+// the features it was rendered with (`applied_by` ends in ` features=codecs,low_cardinality,ttl`), so a
+// migration with feature placeholders that was applied while the server lacked a feature is applied
+// again, and recorded again, once the server has it (an install that upgraded from 18.16 gets the
+// compact columns on the next start; the statements are idempotent, so this is safe).
 import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
@@ -28,6 +35,7 @@ import {
   renderStatements,
   type TemplateContext,
 } from './migration-template';
+import { featureList, type ServerFeatures, serverFeatures } from './server-features';
 
 export const DEFAULT_MIGRATIONS_DIR = fileURLToPath(new URL('../../../schemas/clickhouse', import.meta.url));
 
@@ -94,39 +102,70 @@ export function lintMigration(migration: Migration, ctx: TemplateContext): strin
   return problems;
 }
 
-export function templateContext(config: ClickHouseConfig): TemplateContext {
+export function templateContext(config: ClickHouseConfig, features?: ServerFeatures): TemplateContext {
   return {
     database: config.database,
     cluster: config.cluster ?? null,
     zookeeperPath: config.zookeeperPath ?? DEFAULT_ZOOKEEPER_PATH,
     replicaName: config.replicaName ?? DEFAULT_REPLICA_NAME,
+    ...(features ? { features } : {}),
   };
+}
+
+/** Whether a template renders differently by server feature (and so may need applying again). */
+export function dependsOnServerFeatures(migration: Migration): boolean {
+  return /\{\{\s*(requires|codec|low_cardinality)\b/.test(migration.sql);
+}
+
+/** The features named in an `applied_by` record (`none` for records made before features existed). */
+function recordedFeatures(appliedBy: string): Set<string> {
+  const m = / features=(\S+)$/.exec(appliedBy);
+  return new Set(m && m[1] !== 'none' ? m[1]!.split(',') : []);
+}
+
+/** The server's version, unless the caller knows it (tools that render for a server they cannot ask). */
+async function serverVersionOf(client: ClickHouseClient): Promise<string> {
+  try {
+    const result = await client.query({ query: 'SELECT version() AS version', format: 'JSONEachRow' });
+    const [row] = await result.json<{ version: string }>();
+    if (!row) throw new Error('SELECT version() returned no row');
+    return row.version;
+  } catch (err) {
+    throw toStoreError('MIGRATION_FAILED', 'asking the server its version failed', err);
+  }
 }
 
 export async function runMigrations(
   config: ClickHouseConfig,
-  options: { dir?: string; logger?: MigrationLogger } = {},
+  options: { dir?: string; logger?: MigrationLogger; serverVersion?: string } = {},
 ): Promise<MigrationResult> {
-  const ctx = templateContext(config);
   const migrations = loadMigrations(options.dir);
   // The database may not exist yet, and a client bound to it would fail: bootstrap via `default`.
   const bootstrap = createClickHouseClient(config, { database: 'default' });
   try {
+    const features = serverFeatures(options.serverVersion ?? (await serverVersionOf(bootstrap)));
+    const ctx = templateContext(config, features);
+    const rendering = featureList(features);
     for (const statement of renderStatements(bootstrapTemplate(), ctx)) await execute(bootstrap, statement);
     const applied = await appliedVersions(bootstrap, ctx.database);
     const result: MigrationResult = { applied: [], alreadyApplied: [] };
     for (const migration of migrations) {
       const previous = applied.get(migration.version);
       if (previous !== undefined) {
-        if (previous !== migration.checksum) {
+        if (previous.checksum !== migration.checksum) {
           throw new ClickHouseStoreError(
             'MIGRATION_CHANGED',
-            `migration ${migration.name} was applied with checksum ${previous} but the file now has ${migration.checksum}`,
+            `migration ${migration.name} was applied with checksum ${previous.checksum} but the file now has ${migration.checksum}`,
             { retriable: false },
           );
         }
-        result.alreadyApplied.push(migration);
-        continue;
+        const gained =
+          rendering === 'none' ? [] : rendering.split(',').filter((f) => !previous.features.has(f));
+        if (!dependsOnServerFeatures(migration) || gained.length === 0) {
+          result.alreadyApplied.push(migration);
+          continue;
+        }
+        options.logger?.info({ migration: migration.name, gained }, 'server gained features: applying again');
       }
       const problems = lintMigration(migration, ctx);
       if (problems.length > 0)
@@ -141,7 +180,7 @@ export async function runMigrations(
             name: migration.name,
             checksum: migration.checksum,
             applied_at: Math.floor(Date.now() / 1000),
-            applied_by: `${hostname()}:${process.pid}`,
+            applied_by: `${hostname()}:${process.pid} features=${rendering}`,
           },
         ],
       });
@@ -170,14 +209,30 @@ ORDER BY version;
 `;
 }
 
-async function appliedVersions(client: ClickHouseClient, database: string): Promise<Map<number, string>> {
+interface AppliedMigration {
+  checksum: string;
+  /** Every feature some record of this version was rendered with. */
+  features: Set<string>;
+}
+
+async function appliedVersions(
+  client: ClickHouseClient,
+  database: string,
+): Promise<Map<number, AppliedMigration>> {
   try {
     const result = await client.query({
-      query: `SELECT version, any(checksum) AS checksum FROM ${database}.schema_migrations GROUP BY version`,
+      query:
+        'SELECT version, any(checksum) AS checksum, groupArray(applied_by) AS applied_by ' +
+        `FROM ${database}.schema_migrations GROUP BY version`,
       format: 'JSONEachRow',
     });
-    const rows = await result.json<{ version: number | string; checksum: string }>();
-    return new Map(rows.map((r) => [Number(r.version), r.checksum]));
+    const rows = await result.json<{ version: number | string; checksum: string; applied_by: string[] }>();
+    return new Map(
+      rows.map((r) => [
+        Number(r.version),
+        { checksum: r.checksum, features: new Set(r.applied_by.flatMap((a) => [...recordedFeatures(a)])) },
+      ]),
+    );
   } catch (err) {
     throw toStoreError('MIGRATION_FAILED', 'reading schema_migrations failed', err);
   }

@@ -56,9 +56,10 @@ export class RowBinaryWriter {
 
   string(value: string): void {
     const length = value.length;
-    // Short ASCII, the common case: its UTF-8 length is its length, copied byte by byte (cheaper than
-    // a call into the native encoder up to a few dozen characters).
-    if (length < 24) {
+    // ASCII up to 127 characters, the common case (names, label values, UUIDs): its UTF-8 length is its
+    // length, one LEB128 byte, copied byte by byte. Measured on the real OPA shape, this loop is several
+    // times cheaper than Buffer.byteLength + buf.write (two native calls) for strings of this size.
+    if (length < 128) {
       this.ensure(1 + length);
       const buf = this.buf;
       const start = this.pos;

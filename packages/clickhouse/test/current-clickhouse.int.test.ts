@@ -7,7 +7,9 @@
 // Current side (chDB 26.9, ClickHouse embedded in-process, from PyPI via infra/bin/chdb-env):
 // - single node: every recorded statement replayed byte for byte (bootstrap DDL, migrations,
 //   schema_migrations reads and writes, inserts), then the same checks;
-// - cluster mode: every statement of the cluster rendering parses (formatQuery); embedded mode has
+// - single node, compact: the migrations as the runner renders them for this current server (codecs,
+//   LowCardinality: 010-013), then the same inserts and the same checks;
+// - cluster mode (rendered for this current server): every statement parses (formatQuery); embedded mode has
 //   no ZooKeeper and no distributed DDL, so it then executes the cluster rendering without
 //   `ON CLUSTER` and with the plain engine instead of Replicated*, on a cluster `c` of one local
 //   shard (a config file): the Distributed tables and the views over them are real, the inserts
@@ -300,8 +302,10 @@ function normalize(value: unknown): unknown {
 const proxy = new RecordingProxy(SERVER_URL ?? 'http://127.0.0.1:1');
 let legacy: { version: string; results: Map<string, unknown[]>; optimized: Map<string, unknown[]> };
 let single: ChdbRun;
+let compact: ChdbRun;
 let cluster: ChdbRun;
 let clusterStatements: RecordedStatement[] = [];
+let compactStatements: RecordedStatement[] = [];
 let configDir = '';
 
 function serverConfig(url: string): ClickHouseConfig {
@@ -449,9 +453,18 @@ function withoutClusterDdl(statement: string): string {
   return statement.replaceAll(` ON CLUSTER ${CLUSTER}`, '').replace(REPLICATED, 'ReplacingMergeTree()');
 }
 
-/** The DDL of the cluster-mode stream (the rest reads and writes schema_migrations). */
-function clusterDdl(): string[] {
-  return clusterStatements.map((s) => s.sql).filter((sql) => /^(CREATE|DROP)\b/.test(sql));
+/** The DDL of a recorded runner stream (the rest reads and writes schema_migrations). */
+function ddlOf(statements: RecordedStatement[]): string[] {
+  return statements.map((s) => s.sql).filter((sql) => /^(CREATE|DROP|ALTER)\b/.test(sql));
+}
+const clusterDdl = () => ddlOf(clusterStatements);
+
+/** The runner's statements, recorded without a server, for a server of `version`. */
+async function recordRunner(version: string, cluster: string | null): Promise<RecordedStatement[]> {
+  const recorder = new RecordingProxy(null);
+  await runMigrations({ ...serverConfig(await recorder.start()), cluster }, { serverVersion: version });
+  await recorder.stop();
+  return recorder.statements;
 }
 
 /** A String query parameter's value is read in the escaped (TSV) format. */
@@ -548,11 +561,24 @@ beforeAll(async () => {
     ...poison.map((p): ChdbStep => ({ id: `poison ${p.id}`, sql: p.sql })),
   ]);
 
-  // The cluster-mode statement stream of the real runner, recorded without a server behind it.
-  const clusterProxy = new RecordingProxy(null);
-  await runMigrations({ ...serverConfig(await clusterProxy.start()), cluster: CLUSTER });
-  await clusterProxy.stop();
-  clusterStatements = clusterProxy.statements;
+  // The runner's statement streams for this current server, recorded without a server behind them.
+  const currentVersion = single.engine_version;
+  compactStatements = await recordRunner(currentVersion, null);
+  clusterStatements = await recordRunner(currentVersion, CLUSTER);
+  compact = await runChdb(python, [
+    ...SERVER_DEFAULTS,
+    ...ddlOf(compactStatements).map((sql, i): ChdbStep => ({ id: `ddl #${i}`, sql })),
+    { id: 'stop merges', sql: 'SYSTEM STOP MERGES' },
+    ...insertSteps(),
+    ...checkSteps(),
+    {
+      id: 'codecs',
+      sql:
+        'SELECT table, name, type, compression_codec FROM system.columns ' +
+        `WHERE database = '${DATABASE}' AND table IN ('prometheus_samples', 'status_reports') ORDER BY table, name`,
+      format: 'JSONEachRow',
+    },
+  ]);
   configDir = mkdtempSync(join(tmpdir(), 'opa-chdb-config-'));
   const configFile = join(configDir, 'config.xml');
   writeFileSync(
@@ -708,6 +734,36 @@ describe('rows the server refuses', () => {
       expect(serverCodeOf({ message }), message).toBe(outcome.error!.serverCode);
     },
   );
+});
+
+describe('single node, compact: the migrations rendered for current ClickHouse', () => {
+  it('renders codecs and LowCardinality there (010-013) and every statement succeeds', () => {
+    expect(ddlOf(compactStatements).filter((sql) => /^ALTER TABLE/.test(sql)).length).toBe(6);
+    expect(failures(compact, 'ddl')).toEqual([]);
+    expect(failures(compact, 'insert')).toEqual([]);
+    const columns = rowsOf(compact, 'codecs') as {
+      table: string;
+      name: string;
+      type: string;
+      compression_codec: string;
+    }[];
+    const column = (table: string, name: string) =>
+      columns.find((c) => c.table === table && c.name === name)!;
+    expect(column('prometheus_samples', 'name').type).toBe('LowCardinality(String)');
+    expect(column('prometheus_samples', 'label_names').type).toBe('Array(LowCardinality(String))');
+    expect(column('prometheus_samples', 'value').compression_codec).toBe('CODEC(Delta(8), ZSTD(3))');
+    expect(column('prometheus_samples', 'event_id').compression_codec).toBe('CODEC(ZSTD(3))');
+    expect(column('status_reports', 'user_agent').type).toBe('LowCardinality(Nullable(String))');
+  });
+
+  it('18.16 did not get them (its rendering leaves the compact migrations out)', () => {
+    expect(ddlOf(proxy.statements).filter((sql) => /^ALTER TABLE/.test(sql))).toEqual([]);
+  });
+
+  it.each(CHECKS.map((c) => c.id))('%s: same answer as 18.16, before and after merges', (id) => {
+    expect(normalize(rowsOf(compact, id))).toEqual(normalize(legacy.results.get(id)!));
+    expect(normalize(rowsOf(compact, `${id} optimized`))).toEqual(normalize(legacy.optimized.get(id)!));
+  });
 });
 
 describe('cluster mode on current ClickHouse', () => {

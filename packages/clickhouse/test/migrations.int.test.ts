@@ -2,8 +2,15 @@ import { cpSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { ClickHouseStoreError, DEFAULT_MIGRATIONS_DIR, loadMigrations, runMigrations } from '../src';
+import {
+  ClickHouseStoreError,
+  DEFAULT_MIGRATIONS_DIR,
+  dependsOnServerFeatures,
+  loadMigrations,
+  runMigrations,
+} from '../src';
 import { dropDatabase, queryRows, testConfig } from './clickhouse-test-db';
+import { RecordingProxy } from './recording-proxy';
 
 const config = testConfig('it_migrations');
 
@@ -44,6 +51,46 @@ describe('runMigrations on the real ClickHouse', () => {
     const result = await runMigrations(config);
     expect(result.applied).toEqual([]);
     expect(result.alreadyApplied).toHaveLength(loadMigrations().length);
+  });
+
+  it('records the features each migration was rendered with (18.16: none)', async () => {
+    const records = await queryRows<{ applied_by: string }>(
+      config,
+      `SELECT applied_by FROM ${config.database}.schema_migrations`,
+    );
+    expect(records.length).toBeGreaterThan(0);
+    expect(records.every((r) => r.applied_by.endsWith(' features=none'))).toBe(true);
+  });
+
+  it('after a server upgrade, applies again (and records) only the migrations that depend on features', async () => {
+    // The runner renders for a current server while the 18.16 server answers its reads (what it recorded);
+    // its DDL and records are captured, not run (18.16 could not run the current rendering).
+    const proxy = new RecordingProxy(config.url, (sql) => /^\s*SELECT\b/i.test(sql));
+    try {
+      const result = await runMigrations(
+        { ...config, url: await proxy.start() },
+        { serverVersion: '26.9.2.1' },
+      );
+      const featureDependent = loadMigrations()
+        .filter(dependsOnServerFeatures)
+        .map((m) => m.name);
+      expect(featureDependent).toEqual([
+        '010_compact_prometheus_samples',
+        '011_compact_status_reports',
+        '012_compact_bundles_plugins',
+        '013_compact_version_reports_checks',
+      ]);
+      expect(result.applied.map((m) => m.name)).toEqual(featureDependent);
+      const alters = proxy.statements.filter((s) => /^ALTER TABLE/.test(s.sql));
+      // prometheus_samples, status_reports, bundles, plugins, version_reports, version_checks
+      expect(alters.length).toBe(6);
+      expect(alters.every((s) => /MODIFY COLUMN IF EXISTS/.test(s.sql))).toBe(true);
+      const records = proxy.statements.filter((s) => /^INSERT INTO \S+\.schema_migrations/.test(s.sql));
+      expect(records).toHaveLength(featureDependent.length);
+      expect(records.every((s) => s.sql.includes('features=codecs,low_cardinality,ttl'))).toBe(true);
+    } finally {
+      await proxy.stop();
+    }
   });
 
   it('refuses to run when an applied migration file was changed', async () => {

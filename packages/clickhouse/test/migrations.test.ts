@@ -1,5 +1,15 @@
 import { describe, expect, it } from 'vitest';
-import { lintMigration, loadMigrations, renderStatements, templateContext } from '../src';
+import {
+  dependsOnServerFeatures,
+  featureList,
+  LEGACY_FEATURES,
+  lintMigration,
+  loadMigrations,
+  parseServerVersion,
+  renderStatements,
+  serverFeatures,
+  templateContext,
+} from '../src';
 
 const single = templateContext({ url: 'http://x', database: 'opa' });
 const cluster = templateContext({ url: 'http://x', database: 'opa', cluster: 'fleet' });
@@ -68,5 +78,90 @@ describe('migration templates', () => {
     );
     expect(problems).toHaveLength(1);
     expect(problems[0]).toMatch(/IF NOT EXISTS/);
+  });
+});
+
+const CURRENT = serverFeatures('26.9.2.1');
+const singleCurrent = templateContext({ url: 'http://x', database: 'opa' }, CURRENT);
+const clusterCurrent = templateContext({ url: 'http://x', database: 'opa', cluster: 'fleet' }, CURRENT);
+
+describe('server features', () => {
+  it('reads them from the server version: 18.16 has none, current ClickHouse all', () => {
+    expect(serverFeatures('18.16.1')).toEqual(LEGACY_FEATURES);
+    expect(serverFeatures('26.9.2.1')).toEqual({ codecs: true, ttl: true, low_cardinality: true });
+    expect(serverFeatures('19.6.1.1')).toEqual({ codecs: false, ttl: false, low_cardinality: true });
+    expect(serverFeatures('20.3.1')).toEqual({ codecs: true, ttl: true, low_cardinality: true });
+    expect(parseServerVersion('24.8.4.13-lts')).toEqual([24, 8]);
+    expect(featureList(CURRENT)).toBe('codecs,low_cardinality,ttl');
+    expect(featureList(LEGACY_FEATURES)).toBe('none');
+  });
+
+  it('refuses a version it cannot read', () => {
+    expect(() => serverFeatures('')).toThrow(/cannot read a ClickHouse version/);
+    expect(() => serverFeatures('latest')).toThrow(/cannot read a ClickHouse version/);
+  });
+});
+
+describe('feature-aware placeholders', () => {
+  const sql =
+    'CREATE TABLE IF NOT EXISTS {{local t}} {{on_cluster}} (a {{low_cardinality String}}, b UInt64 {{codec Delta, ZSTD(3)}}) ENGINE = {{replacing_merge_tree t}} ORDER BY a;\n' +
+    '{{requires codecs}} ALTER TABLE {{local t}} {{on_cluster}} MODIFY COLUMN IF EXISTS c String CODEC(ZSTD(3));\n' +
+    '{{requires low_cardinality cluster}} ALTER TABLE {{table t}} {{on_cluster}} MODIFY COLUMN IF EXISTS a LowCardinality(String);';
+
+  it('renders 18.16 (no context features) without codecs, LowCardinality or the feature-only statements', () => {
+    expect(renderStatements(sql, single)).toEqual([
+      'CREATE TABLE IF NOT EXISTS opa.t  (a String, b UInt64 ) ENGINE = ReplacingMergeTree() ORDER BY a',
+    ]);
+    expect(renderStatements(sql, cluster)).toHaveLength(1);
+  });
+
+  it('renders current ClickHouse with codecs, LowCardinality and the statements it has the features for', () => {
+    expect(renderStatements(sql, singleCurrent)).toEqual([
+      'CREATE TABLE IF NOT EXISTS opa.t  (a LowCardinality(String), b UInt64 CODEC(Delta, ZSTD(3))) ENGINE = ReplacingMergeTree() ORDER BY a',
+      'ALTER TABLE opa.t  MODIFY COLUMN IF EXISTS c String CODEC(ZSTD(3))',
+    ]);
+  });
+
+  it('renders cluster mode on current ClickHouse: the local table and, for `cluster`, the Distributed one', () => {
+    expect(renderStatements(sql, clusterCurrent).slice(1)).toEqual([
+      'ALTER TABLE opa.t_local ON CLUSTER fleet MODIFY COLUMN IF EXISTS c String CODEC(ZSTD(3))',
+      'ALTER TABLE opa.t ON CLUSTER fleet MODIFY COLUMN IF EXISTS a LowCardinality(String)',
+    ]);
+  });
+
+  it('refuses an unknown feature and empty arguments', () => {
+    expect(() => renderStatements('{{requires zstd}} SELECT 1;', singleCurrent)).toThrow(
+      /unknown server feature/,
+    );
+    expect(() => renderStatements('{{requires}} SELECT 1;', singleCurrent)).toThrow(/at least one feature/);
+    expect(() => renderStatements('SELECT 1 {{codec}};', singleCurrent)).toThrow(/codec list/);
+  });
+
+  it('the compact-storage migrations (010-013) are no-ops on 18.16 and ALTERs on current ClickHouse', () => {
+    const compact = loadMigrations().filter((m) => m.version >= 10 && m.version <= 13);
+    expect(compact.map((m) => m.version)).toEqual([10, 11, 12, 13]);
+    for (const m of compact) {
+      expect(dependsOnServerFeatures(m)).toBe(true);
+      expect(renderStatements(m.sql, single), m.name).toEqual([]);
+      expect(renderStatements(m.sql, cluster), m.name).toEqual([]);
+      const current = renderStatements(m.sql, singleCurrent);
+      expect(current.length, m.name).toBeGreaterThan(0);
+      expect(
+        current.every((s) => /^ALTER TABLE opa\.\w+\s+MODIFY COLUMN IF EXISTS/.test(s)),
+        m.name,
+      ).toBe(true);
+      const inCluster = renderStatements(m.sql, clusterCurrent);
+      expect(
+        inCluster.every((s) => / ON CLUSTER fleet\s/.test(s)),
+        m.name,
+      ).toBe(true);
+      expect(
+        inCluster.some((s) => /^ALTER TABLE opa\.\w+_local ON CLUSTER/.test(s)),
+        m.name,
+      ).toBe(true);
+      expect(lintMigration(m, singleCurrent)).toEqual([]);
+      expect(lintMigration(m, clusterCurrent)).toEqual([]);
+    }
+    expect(dependsOnServerFeatures(loadMigrations()[0]!)).toBe(false);
   });
 });

@@ -27,7 +27,14 @@ export class RecordingProxy {
   readonly statements: RecordedStatement[] = [];
   private server: Server | null = null;
 
-  constructor(private readonly target: string | null) {}
+  /**
+   * `forward` (with a target): which statements reach the server; the others are recorded and answered
+   * with an empty 200, as without a target (a runner rendering for a newer server than the one behind).
+   */
+  constructor(
+    private readonly target: string | null,
+    private readonly forward: (sql: string) => boolean = () => true,
+  ) {}
 
   async start(): Promise<string> {
     const target = this.target === null ? null : new URL(this.target);
@@ -37,7 +44,8 @@ export class RecordingProxy {
       req.on('end', () => {
         const body = Buffer.concat(chunks);
         const url = new URL(req.url ?? '/', 'http://proxy');
-        if (target === null) {
+        const statement = url.searchParams.get('query') ?? body.toString('utf8');
+        if (target === null || (url.pathname === '/' && req.method === 'POST' && !this.forward(statement))) {
           if (url.pathname === '/' && req.method === 'POST') this.record(url, body, 200);
           res.writeHead(200, { 'content-type': 'text/plain' });
           res.end(url.pathname === '/ping' ? 'Ok.\n' : '');

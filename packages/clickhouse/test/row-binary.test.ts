@@ -18,6 +18,33 @@ describe('RowBinaryWriter', () => {
     expect(hex((w) => w.strings(['a', 'bc']))).toBe('0201610262' + '63');
   });
 
+  it('writes the same bytes on the ASCII fast path (up to 127 characters) as the UTF-8 encoder, at every edge', () => {
+    const reference = (value: string) => {
+      const bytes = Buffer.from(value, 'utf8');
+      const length: number[] = [];
+      let n = bytes.length;
+      while (n >= 0x80) {
+        length.push((n % 0x80) | 0x80);
+        n = Math.floor(n / 0x80);
+      }
+      length.push(n);
+      return Buffer.concat([Buffer.from(length), bytes]).toString('hex');
+    };
+    const uuid = '0f8fad5b-d9cb-469f-a165-70867728950e';
+    for (const value of [
+      uuid,
+      'a'.repeat(127),
+      'a'.repeat(128),
+      `${'a'.repeat(100)}é`,
+      `é${'a'.repeat(126)}`,
+    ]) {
+      expect(
+        hex((w) => w.string(value), 4),
+        value.slice(0, 12),
+      ).toBe(reference(value));
+    }
+  });
+
   it('writes fixed-width numbers little-endian, NaN and infinities as doubles', () => {
     expect(hex((w) => w.uint32(1))).toBe('01000000');
     expect(hex((w) => w.uint64(2 ** 32 + 5))).toBe('0500000001000000');

@@ -61,20 +61,18 @@ function emitMetricSamples(
   const values = metric.labels.map((l: LabelPair) => l.value);
   const { name, type } = family;
   const ts = metric.timestamp_ms;
-  // The path only matters in an error: built then, not for every metric.
-  const path = (field: string) => `metric_families[${f}].metrics[${m}].${field}`;
 
   switch (type) {
     case 'COUNTER':
     case 'GAUGE':
     case 'UNTYPED': {
-      if (metric.value === null) throw missing(family, path('value'));
+      if (metric.value === null) throw missing(family, metricPath(f, m, 'value'));
       emit(name, type, name, names, values, metric.value, ts);
       return;
     }
     case 'SUMMARY': {
       const summary = metric.summary;
-      if (!summary) throw missing(family, path('summary'));
+      if (!summary) throw missing(family, metricPath(f, m, 'summary'));
       for (const q of summary.quantiles) {
         const quantile = formatPrometheusFloat(q.quantile);
         emit(name, type, name, [...names, 'quantile'], [...values, quantile], q.value, ts);
@@ -86,7 +84,7 @@ function emitMetricSamples(
     case 'HISTOGRAM':
     case 'GAUGE_HISTOGRAM': {
       const histogram = metric.histogram;
-      if (!histogram) throw missing(family, path('histogram'));
+      if (!histogram) throw missing(family, metricPath(f, m, 'histogram'));
       const bucket = `${name}_bucket`;
       let hasInf = false;
       for (const b of histogram.buckets) {
@@ -108,6 +106,11 @@ function emitMetricSamples(
         `metric_families[${f}].metrics[${m}]`,
       );
   }
+}
+
+/** The path only matters in an error: built then, not for every metric. */
+function metricPath(f: number, m: number, field: string): string {
+  return `metric_families[${f}].metrics[${m}].${field}`;
 }
 
 function missing(family: MetricFamily, path: string): FlattenError {

@@ -3,3 +3,4 @@
 export { type LoaderConfig, type LoaderEnv, loaderConfig, loaderEnvShape } from './loader-config';
 export { type LoaderProcess, runLoaderProcess } from './loader-process';
 export { createLoaderService, type LoaderDefinition, type LoaderService } from './loader-service';
+export { type RetentionCommandResult, retentionEnvSchema, runRetentionCommand } from './retention-command';
