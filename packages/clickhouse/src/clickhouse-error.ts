@@ -10,7 +10,9 @@ export type ClickHouseErrorCode =
   | 'QUERY_FAILED'
   | 'MIGRATION_FAILED'
   | 'MIGRATION_CHANGED'
-  | 'MIGRATION_INVALID';
+  | 'MIGRATION_INVALID'
+  /** A pre-aggregate backfill statement failed, or its plan is not one it can run. */
+  | 'BACKFILL_FAILED';
 
 export class ClickHouseStoreError extends Error {
   override readonly name = 'ClickHouseStoreError';
