@@ -2,7 +2,9 @@
 // against the native stack (started if needed). Each prints its own figures and the ratio to the
 // baseline it measures in the same run.
 // `npm run bench -- overload` and `npm run bench -- soak` run only the overload or the 10-minute soak
-// benchmark (test/bench/overload.bench.ts; not part of the default run, which they would double).
+// benchmark (test/bench/overload.bench.ts; not part of the default run, which they would double);
+// `npm run bench -- queries` the fleet-scale query benchmark (test/bench/queries.bench.ts: generates
+// 200 M rows, about an hour on a loaded 2-core machine), extra arguments passed on.
 import { execFileSync, spawnSync } from 'node:child_process';
 
 const stackEnv = execFileSync('bash', ['infra/bin/stack', 'env'], { encoding: 'utf8' });
@@ -19,6 +21,10 @@ const longRuns: Record<string, [string, string[]]> = {
     'overload: 2 x capacity open loop for 60 s, then normal load; every 2xx in ClickHouse',
     ['test/bench/overload.bench.ts', 'overload', ...process.argv.slice(3)],
   ],
+  queries: [
+    'queries: every documented query at fleet scale (100 M version reports, 100 M sample rows) vs the raw tables',
+    ['test/bench/queries.bench.ts', ...process.argv.slice(3)],
+  ],
   soak: [
     'soak: capacity / 2 for 10 minutes, RSS at minute 2 and 10',
     ['test/bench/overload.bench.ts', 'soak', ...process.argv.slice(3)],
@@ -34,6 +40,14 @@ const allBenches: [string, string[]][] = [
   ['contracts: normalize+encode+decode vs JSON.parse+stringify', ['test/bench/contracts.bench.ts']],
   ['gateway: req/s and p99 vs bare node:http', ['test/bench/gateway.bench.ts', '--seconds', '10']],
   ['loader: rows/s vs straight insert', ['test/bench/loader.bench.ts']],
+  [
+    'loader, the real 71 KB OPA status update: reports/s vs the straight RowBinary insert of the same rows',
+    ['test/bench/loader.bench.ts', '--shape', 'real', '--rounds', '3'],
+  ],
+  [
+    'storage: bytes on disk per sample and per report, 18.16 vs current ClickHouse (chDB)',
+    ['test/bench/loader-storage.bench.ts'],
+  ],
   [
     'pipeline: freshness at a steady status rate, peak RSS',
     ['test/bench/pipeline.bench.ts', '--rate', '1000', '--seconds', '20'],
