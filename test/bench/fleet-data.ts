@@ -200,7 +200,15 @@ const partitionOf = (inst: string) =>
 /** Every statement that fills `db` (created by the migrations) with the fleet. */
 // Each statement computes what belongs to an instance (or a report) once, from numbers(), and expands
 // it to its rows with arrayJoin(range(n)): string work per row on 18.16 made generation ten times slower.
-export function fleetInserts(db: string, shape: FleetShape, templates: SampleTemplate[]): [string, string][] {
+export function fleetInserts(
+  db: string,
+  shape: FleetShape,
+  templates: SampleTemplate[],
+  slice: { index: number; count: number } = { index: 0, count: 1 },
+): [string, string][] {
+  // One slice of every table (`number % count = index` of its numbers()), so slices can be inserted
+  // side by side: 18.16 writes one INSERT's blocks on one thread.
+  const only = slice.count === 1 ? '' : ` WHERE number % ${slice.count} = ${slice.index}`;
   const perInstance = Math.max(1, Math.floor(shape.versionReports / shape.instances));
   const span = shape.days * 86_400;
   const versionStart = shape.end - span;
@@ -237,7 +245,7 @@ FROM
            cityHash64(inst, 'u') % 10 < 3 AND vi < ${lastRelease} AS upgrades,
            ${ua('v_old')} AS ua_old, ${ua('v_new')} AS ua_new,
            cityHash64(inst, 'o') % intDiv(${span}, ${perInstance}) AS offset
-    FROM numbers(${shape.instances})
+    FROM numbers(${shape.instances})${only}
   )
 )`;
 
@@ -252,7 +260,7 @@ FROM
     SELECT number AS r, r % ${shape.prometheusInstances} AS inst, ${eventId("cityHash64(r, 's')")} AS event_id,
            ${statusStart} + intDiv(r * ${statusSpan}, ${reports}) AS ts, toUInt64(ts) * 1000000 + r % 1000000 AS us,
            ${instanceId('inst')} AS instance_id, ${partitionOf('inst')} AS partition, ${failing} AS failing
-    FROM numbers(${reports})`;
+    FROM numbers(${reports})${only}`;
   const samples = `
 INSERT INTO ${db}.prometheus_samples
   (event_id, seq, received_at, received_at_us, instance_id, partition, family, type, name, label_names, label_values, value)
@@ -306,7 +314,7 @@ FROM
   (
     SELECT number AS inst, ${instanceId('inst')} AS instance_id, concat('gw-', toString(inst % 4)) AS gateway_id,
            ${partitionOf('inst')} AS partition
-    FROM numbers(${shape.prometheusInstances})
+    FROM numbers(${shape.prometheusInstances})${only}
   )
 )`;
   const checks = `
@@ -315,7 +323,7 @@ INSERT INTO ${db}.version_checks
 SELECT ${eventId("cityHash64(number, 'c')")}, toDateTime(ts, 'UTC'), toUInt64(ts) * 1000000 + number % 1000000,
        concat('gw-', toString(number % 4)), 'open-policy-agent/opa', 'latest', 'OPA-Version-Checker',
        if(number % 100 = 0, NULL, '${LATEST_RELEASE}'), if(number % 10 < 4, 1, 0)
-FROM (SELECT number, ${versionStart} + intDiv(number * ${span}, ${shape.versionChecks}) AS ts FROM numbers(${shape.versionChecks}))`;
+FROM (SELECT number, ${versionStart} + intDiv(number * ${span}, ${shape.versionChecks}) AS ts FROM numbers(${shape.versionChecks})${only})`;
   const releases = `
 INSERT INTO ${db}.releases (channel, tag, release_notes, download_base, source, updated_at, updated_at_us)
 VALUES ${[

@@ -5,7 +5,7 @@
 // counterpart (queries/raw, once, with a time limit).
 //
 //   npm run bench -- queries
-//   npx tsx test/bench/queries.bench.ts [--database bench_fleet] [--reuse] [--runs 5] [--raw-timeout 60]
+//   npx tsx test/bench/queries.bench.ts [--database bench_fleet] [--reuse] [--runs 5] [--raw-timeout 60] [--slices 2]
 //     [--no-raw] [--version-reports 100000000] [--samples 100000000] [--instances 1000000]
 //     [--prometheus-instances 100000] [--decisions 10000000] [--version-checks 10000000] [--min-free-gb 20]
 //
@@ -29,6 +29,7 @@ const { values: args } = parseArgs({
     database: { type: 'string', default: 'bench_fleet' },
     reuse: { type: 'boolean', default: false },
     runs: { type: 'string', default: '5' },
+    slices: { type: 'string', default: '2' },
     'raw-timeout': { type: 'string', default: '60' },
     'no-raw': { type: 'boolean', default: false },
     'version-reports': { type: 'string', default: String(DEFAULT_SHAPE.versionReports) },
@@ -47,6 +48,7 @@ const url = process.env.CLICKHOUSE_URL ?? 'http://127.0.0.1:18123';
 const config = { url, database, requestTimeoutMs: 3 * 3600_000 };
 const client = createClickHouseClient(config);
 const RUNS = Number(args.runs);
+const SLICES = Number(args.slices);
 const RAW_TIMEOUT_S = Number(args['raw-timeout']);
 const FIXTURE = join(import.meta.dirname, '../fixtures/opa-real/v0.70.0/status-prometheus.json');
 
@@ -93,10 +95,27 @@ async function generate(): Promise<void> {
       `${shape.versionChecks.toLocaleString()} version checks (load average ${load()})`,
   );
   const started = performance.now();
-  for (const [table, sql] of fleetInserts(database, shape, templates)) {
+  const insert = async (table: string, statements: string[]) => {
     const t0 = performance.now();
-    await client.command({ query: sql, clickhouse_settings: { max_memory_usage: '8000000000' } });
+    // Small source blocks: each numbers() row expands (arrayJoin) to up to 360 rows.
+    await Promise.all(
+      statements.map((query) =>
+        client.command({
+          query,
+          clickhouse_settings: { max_block_size: '2048', max_memory_usage: '8000000000' },
+        }),
+      ),
+    );
     console.log(`  ${table.padEnd(20)} ${seconds(performance.now() - t0).padStart(8)} s (with its views)`);
+  };
+  const slices = Array.from({ length: SLICES }, (_, index) =>
+    fleetInserts(database, shape, templates, { index, count: SLICES }),
+  );
+  const ofTable = (table: string) => slices.map((s) => s.find(([t]) => t === table)![1]);
+  // The two big tables side by side, each in SLICES concurrent inserts; the small ones after.
+  await Promise.all(['version_reports', 'prometheus_samples'].map((t) => insert(t, ofTable(t))));
+  for (const [table, sql] of fleetInserts(database, shape, templates)) {
+    if (table !== 'version_reports' && table !== 'prometheus_samples') await insert(table, [sql]);
   }
   console.log(`generated in ${seconds(performance.now() - started)} s (load average ${load()})`);
 }
