@@ -34,6 +34,8 @@ import { deliverReports, dropDatabase, queryRows, testConfig } from './clickhous
 
 const queries = loadAnalystQueries();
 const rawQueries = loadAnalystQueries(join(DEFAULT_QUERIES_DIR, 'raw'));
+/** The documented queries that read a pre-aggregate (those with a raw-table counterpart). */
+const preaggregatedQueries = new Map([...queries].filter(([name]) => rawQueries.has(name)));
 const PARAMS: Record<string, Record<string, string>> = {
   'latest-status-of-instance': { instance_id: '6f1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d' },
 };
@@ -207,9 +209,9 @@ beforeAll(async () => {
   await runMigrations(live);
   await deliverAll(live, DELIVERIES);
   liveRaw = await answers(live, rawQueries);
-  livePre = await answers(live, queries);
+  livePre = await answers(live, preaggregatedQueries);
   await optimize(live, PREAGGREGATES); // the engine's own merge of the states
-  liveMerged = await answers(live, queries);
+  liveMerged = await answers(live, preaggregatedQueries);
 
   // The rows loaded by a version before the pre-aggregates (migrations up to 014), then the upgrade.
   oldDir = mkdtempSync(join(tmpdir(), 'opa-old-migrations-'));
@@ -218,14 +220,14 @@ beforeAll(async () => {
   await runMigrations(backfilled, { dir: oldDir });
   await deliverAll(backfilled, DELIVERIES);
   await runMigrations(backfilled);
-  beforeBackfill = await answers(backfilled, queries);
+  beforeBackfill = await answers(backfilled, preaggregatedQueries);
   await runBackfill(backfilled);
-  afterBackfill = await answers(backfilled, queries);
+  afterBackfill = await answers(backfilled, preaggregatedQueries);
   await runBackfill(backfilled);
-  afterSecondBackfill = await answers(backfilled, queries);
+  afterSecondBackfill = await answers(backfilled, preaggregatedQueries);
   // Redelivered after the upgrade: the views see it again, on top of the backfilled states.
   await deliverAll(backfilled, [DELIVERIES[1]!]);
-  afterRedelivery = await answers(backfilled, queries);
+  afterRedelivery = await answers(backfilled, preaggregatedQueries);
   backfilledRaw = await answers(backfilled, rawQueries);
 }, 120_000);
 
@@ -238,12 +240,13 @@ afterAll(async () => {
 const PREAGGREGATED = [...queries.keys()].filter((name) => rawQueries.has(name));
 
 describe('pre-aggregates agree with the raw tables', () => {
-  it('every documented query has its raw-table counterpart', () => {
-    expect([...rawQueries.keys()].sort()).toEqual([...queries.keys()].sort());
-    for (const sql of queries.values())
-      expect(sql).toMatch(
+  it('every raw-table counterpart is of a documented query that reads a pre-aggregate', () => {
+    expect(rawQueries.size).toBeGreaterThanOrEqual(10);
+    for (const name of rawQueries.keys()) {
+      expect(queries.get(name), name).toMatch(
         /\bFROM\s+(daily_version_instances|instance_\w+|partition_reports_per_minute|bundle_\w+_hourly|version_checks_daily|decisions_per_minute)\b/,
       );
+    }
   });
 
   it('the raw tables hold the redelivered rows twice (so there is something to count once)', async () => {
