@@ -2,7 +2,9 @@
 // against the native stack (started if needed). Each prints its own figures and the ratio to the
 // baseline it measures in the same run.
 // `npm run bench -- overload` and `npm run bench -- soak` run only the overload or the 10-minute soak
-// benchmark (test/bench/overload.bench.ts; not part of the default run, which they would double).
+// benchmark (test/bench/overload.bench.ts; not part of the default run, which they would double);
+// `npm run bench -- queries` the fleet-scale query benchmark (test/bench/queries.bench.ts: generates
+// 200 M rows, about an hour on a loaded 2-core machine), extra arguments passed on.
 import { execFileSync, spawnSync } from 'node:child_process';
 
 const stackEnv = execFileSync('bash', ['infra/bin/stack', 'env'], { encoding: 'utf8' });
@@ -18,6 +20,10 @@ const longRuns: Record<string, [string, string[]]> = {
   overload: [
     'overload: 2 x capacity open loop for 60 s, then normal load; every 2xx in ClickHouse',
     ['test/bench/overload.bench.ts', 'overload', ...process.argv.slice(3)],
+  ],
+  queries: [
+    'queries: every documented query at fleet scale (100 M version reports, 100 M sample rows) vs the raw tables',
+    ['test/bench/queries.bench.ts', ...process.argv.slice(3)],
   ],
   soak: [
     'soak: capacity / 2 for 10 minutes, RSS at minute 2 and 10',

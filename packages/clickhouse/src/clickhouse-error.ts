@@ -13,7 +13,9 @@ export type ClickHouseErrorCode =
   | 'MIGRATION_INVALID'
   | 'RETENTION_FAILED'
   /** A retention setting that names no such table or an impossible number of days. */
-  | 'RETENTION_INVALID';
+  | 'RETENTION_INVALID'
+  /** A pre-aggregate backfill statement failed, or its plan is not one it can run. */
+  | 'BACKFILL_FAILED';
 
 export class ClickHouseStoreError extends Error {
   override readonly name = 'ClickHouseStoreError';

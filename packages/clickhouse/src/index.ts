@@ -1,6 +1,14 @@
 // Public surface of @opa-fleet/clickhouse: the client, migrations, analyst queries, the loaders' tables,
 // TableBatch and BatchWriter, and the one error type.
 export { bindQueryParams, DEFAULT_QUERIES_DIR, loadAnalystQueries } from './analyst-queries';
+export {
+  type BackfillOptions,
+  type BackfillReport,
+  type BackfillStep,
+  backfillStatement,
+  planBackfill,
+  runBackfill,
+} from './backfill';
 export { BatchWriter, type BatchWriterOptions, type InsertObservation } from './batch-writer';
 export {
   type ClickHouseErrorCode,

@@ -5,6 +5,9 @@
 //   {{table X}}                  <db>.X   the name queries use (the Distributed table in cluster mode)
 //   {{local X}}                  <db>.X   | <db>.X_local   where rows are stored
 //   {{replacing_merge_tree X}}   ReplacingMergeTree() | ReplicatedReplacingMergeTree('<zk path>', '<replica>')
+//   {{aggregating_merge_tree X}} AggregatingMergeTree() | ReplicatedAggregatingMergeTree('<zk path>', '<replica>')
+//                                (pre-aggregates fed by materialized views; in cluster mode the view
+//                                reads {{local source}} and writes {{local X}} on each shard)
 //   {{distributed X <sharding expression>}}
 //                                a whole statement: nothing in single-node mode; in cluster mode
 //                                CREATE TABLE IF NOT EXISTS <db>.X ON CLUSTER c AS <db>.X_local
@@ -60,6 +63,11 @@ export function renderStatements(template: string, ctx: TemplateContext): string
     if (!(feature in features)) throw invalid(`{{requires ${feature}}}: unknown server feature`);
     return features[feature as ServerFeature];
   };
+  const mergeTreeEngine = (kind: 'Replacing' | 'Aggregating', t: string) => {
+    if (!clustered) return `${kind}MergeTree()`;
+    const path = ctx.zookeeperPath.replaceAll('{database}', db).replaceAll('{table}', localName(t));
+    return `Replicated${kind}MergeTree('${quote(path)}', '${quote(ctx.replicaName)}')`;
+  };
 
   const rendered = template.replace(
     /\{\{\s*([a-z_]+)((?:\s+[^}]+)?)\s*\}\}/g,
@@ -78,12 +86,10 @@ export function renderStatements(template: string, ctx: TemplateContext): string
           return `${db}.${table()}`;
         case 'local':
           return `${db}.${localName(table())}`;
-        case 'replacing_merge_tree': {
-          const t = table();
-          if (!clustered) return 'ReplacingMergeTree()';
-          const path = ctx.zookeeperPath.replaceAll('{database}', db).replaceAll('{table}', localName(t));
-          return `ReplicatedReplacingMergeTree('${quote(path)}', '${quote(ctx.replicaName)}')`;
-        }
+        case 'replacing_merge_tree':
+          return mergeTreeEngine('Replacing', table());
+        case 'aggregating_merge_tree':
+          return mergeTreeEngine('Aggregating', table());
         case 'distributed': {
           const t = table();
           const shardingKey = rest.join(' ');

@@ -242,6 +242,12 @@ afterAll(async () => {
   await dropDatabase(config);
 });
 
+/** ORDER BY a, b, ...: field by field. */
+const byFields = (a: string[], b: string[]) => {
+  const i = a.findIndex((x, k) => x !== b[k]);
+  return i < 0 ? 0 : a[i]! < b[i]! ? -1 : 1;
+};
+
 const utcDay = (micros: number) => new Date(micros / 1000).toISOString().slice(0, 10);
 
 describe('documented analyst queries on the real ClickHouse', () => {
@@ -250,6 +256,7 @@ describe('documented analyst queries on the real ClickHouse', () => {
     // their own in fleet-console-queries.int.test.ts.
     expect([...queries.keys()].sort()).toEqual([
       'active-instances-per-version-per-day',
+      'bundle-health-per-hour',
       'decision-by-id',
       'decision-errors-last-hour',
       'decision-eval-time-per-path',
@@ -353,6 +360,52 @@ describe('documented analyst queries on the real ClickHouse', () => {
       [FULL_ID, 'bundle', 'missing', 'bundle_error', 404, 'server replied with Not Found', []],
       [DISCO_ID, 'discovery', 'discovery', 'bundle_error', 401, 'server replied with Unauthorized', []],
     ]);
+  });
+
+  it('bundle health per hour: each report and instance once per bundle, failing ones apart', async () => {
+    const rows = await run<{
+      hour: string;
+      partition: string;
+      kind: string;
+      name: string;
+      reports: string;
+      failed_reports: string;
+      instances: string;
+      failing_instances: string;
+    }>('bundle-health-per-hour');
+    // Expected from the flattened rows of each report once (all within the last 24 h).
+    const groups = new Map<string, [Set<string>, Set<string>, Set<string>, Set<string>]>();
+    for (const report of Object.values(STATUS)) {
+      for (const b of flattenStatus(report).bundles) {
+        const hour = new Date(Math.floor(b.received_at / 3600) * 3600 * 1000)
+          .toISOString()
+          .replace('T', ' ')
+          .slice(0, 19);
+        const key = [hour, b.partition, b.kind, b.name].join('|');
+        const g = groups.get(key) ?? [new Set(), new Set(), new Set(), new Set()];
+        g[0].add(b.event_id);
+        g[2].add(b.instance_id);
+        if (b.code !== null) {
+          g[1].add(b.event_id);
+          g[3].add(b.instance_id);
+        }
+        groups.set(key, g);
+      }
+    }
+    expect(
+      rows.map((r) => [
+        [r.hour, r.partition, r.kind, r.name].join('|'),
+        Number(r.reports),
+        Number(r.failed_reports),
+        Number(r.instances),
+        Number(r.failing_instances),
+      ]),
+    ).toEqual(
+      [...groups]
+        .sort(([a], [b]) => byFields(a.split('|'), b.split('|')))
+        .map(([k, g]) => [k, ...g.map((s) => s.size)]),
+    );
+    expect(rows.some((r) => Number(r.failed_reports) > 0)).toBe(true);
   });
 
   it('the latest status of one instance', async () => {

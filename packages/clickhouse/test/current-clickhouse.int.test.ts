@@ -39,6 +39,7 @@ import {
   type ClickHouseConfig,
   ClickHouseStoreError,
   createClickHouseClient,
+  DEFAULT_QUERIES_DIR,
   LOADER_TABLES,
   loadAnalystQueries,
   runMigrations,
@@ -248,15 +249,33 @@ const QUERY_PARAMS: Record<string, Record<string, string | number>> = {
   // Between the latest status updates 30 and 40 minutes old: some instances are silent, some not.
   'instances-stopped-reporting': { silent_minutes: 35 },
 };
+/** The pre-aggregates (migrations 015+), each fed by a materialized view `<name>_mv`. */
+const PREAGGREGATES = [
+  'daily_version_instances',
+  'instance_versions',
+  'instance_status',
+  'partition_reports_per_minute',
+  'bundle_failures_hourly',
+  'bundle_health_hourly',
+  'instance_request_durations',
+  'version_checks_daily',
+  'decisions_per_minute',
+];
+const rawQueries = loadAnalystQueries(join(DEFAULT_QUERIES_DIR, 'raw'));
 
 function checks(): Check[] {
   const list: Check[] = [];
-  for (const [name, sql] of queries) {
-    list.push({
-      id: `query ${name}`,
-      sql,
-      ...(QUERY_PARAMS[name] ? { params: QUERY_PARAMS[name] } : {}),
-    });
+  for (const [prefix, set] of [
+    ['query', queries],
+    ['raw query', rawQueries],
+  ] as const) {
+    for (const [name, sql] of set) {
+      list.push({
+        id: `${prefix} ${name}`,
+        sql,
+        ...(QUERY_PARAMS[name] ? { params: QUERY_PARAMS[name] } : {}),
+      });
+    }
   }
   list.push({ id: 'view latest_status', sql: 'SELECT * FROM latest_status ORDER BY instance_id' });
   list.push({
@@ -339,7 +358,7 @@ async function runOnLegacy(): Promise<typeof legacy> {
   const results = await run();
   const client = createClickHouseClient(config);
   try {
-    for (const table of ALL_TABLES)
+    for (const table of [...ALL_TABLES, ...PREAGGREGATES])
       await client.command({ query: `OPTIMIZE TABLE ${DATABASE}.${table} FINAL` });
   } finally {
     await client.close();
@@ -402,7 +421,7 @@ function checkSteps(): ChdbStep[] {
   }
   steps.push(...schemaChecks());
   steps.push({ id: 'start merges', sql: 'SYSTEM START MERGES' });
-  for (const table of ALL_TABLES)
+  for (const table of [...ALL_TABLES, ...PREAGGREGATES])
     steps.push({ id: `optimize ${table}`, sql: `OPTIMIZE TABLE ${table} FINAL` });
   for (const check of CHECKS) {
     steps.push({
@@ -446,11 +465,13 @@ function replaySteps(): ChdbStep[] {
   return steps;
 }
 
-const REPLICATED = /ReplicatedReplacingMergeTree\('[^']*', '[^']*'\)/;
+const REPLICATED = /Replicated(Replacing|Aggregating)MergeTree\('[^']*', '[^']*'\)/;
 
 /** Cluster rendering made executable without ZooKeeper and distributed DDL. */
 function withoutClusterDdl(statement: string): string {
-  return statement.replaceAll(` ON CLUSTER ${CLUSTER}`, '').replace(REPLICATED, 'ReplacingMergeTree()');
+  return statement
+    .replaceAll(` ON CLUSTER ${CLUSTER}`, '')
+    .replace(REPLICATED, (_m, kind: string) => `${kind}MergeTree()`);
 }
 
 /** The DDL of a recorded runner stream (the rest reads and writes schema_migrations). */
@@ -663,7 +684,8 @@ describe('single node: what the project sent to 18.16, replayed on current Click
 
   it('every statement (bootstrap, migrations, schema_migrations, inserts) succeeds', () => {
     expect(failures(single, 'replay')).toEqual([]);
-    expect(rowsOf(single, 'schema engines').length).toBe(ALL_TABLES.length + 3); // + 2 views + schema_migrations
+    // + 2 views + schema_migrations + each pre-aggregate and its materialized view
+    expect(rowsOf(single, 'schema engines').length).toBe(ALL_TABLES.length + 3 + 2 * PREAGGREGATES.length);
   });
 
   it('the same engines and column types as on 18.16', async () => {
@@ -769,10 +791,18 @@ describe('single node, compact: the migrations rendered for current ClickHouse',
 describe('cluster mode on current ClickHouse', () => {
   it('every statement of the cluster rendering parses (ON CLUSTER, Replicated engine, Distributed)', () => {
     const ddl = clusterDdl();
-    expect(ddl.length).toBeGreaterThanOrEqual(2 * ALL_TABLES.length + 2);
+    expect(ddl.length).toBeGreaterThanOrEqual(2 * ALL_TABLES.length + 2 + 3 * PREAGGREGATES.length);
     expect(ddl.every((sql) => sql.includes(` ON CLUSTER ${CLUSTER}`))).toBe(true);
-    expect(ddl.filter((sql) => REPLICATED.test(sql)).length).toBe(ALL_TABLES.length + 1); // + schema_migrations
-    expect(ddl.filter((sql) => /ENGINE = Distributed\(/.test(sql)).length).toBe(ALL_TABLES.length);
+    // + schema_migrations; every pre-aggregate replicated, and its view on the local tables of each shard
+    expect(ddl.filter((sql) => REPLICATED.test(sql)).length).toBe(
+      ALL_TABLES.length + 1 + PREAGGREGATES.length,
+    );
+    expect(ddl.filter((sql) => /ENGINE = Distributed\(/.test(sql)).length).toBe(
+      ALL_TABLES.length + PREAGGREGATES.length,
+    );
+    const views = ddl.filter((sql) => /^CREATE MATERIALIZED VIEW/.test(sql));
+    expect(views).toHaveLength(PREAGGREGATES.length);
+    for (const view of views) expect(view).toMatch(/\sTO \S+_local AS\s+SELECT\b[\s\S]*\sFROM \S+_local\b/);
     expect(failures(cluster, 'parse')).toEqual([]);
     // formatQuery gives the statement back in canonical form: the clause was parsed, not dropped.
     ddl.forEach((_sql, i) => {
@@ -791,7 +821,7 @@ describe('cluster mode on current ClickHouse', () => {
         .filter((e) => e.engine === 'Distributed')
         .map((e) => e.name)
         .sort(),
-    ).toEqual([...ALL_TABLES].sort());
+    ).toEqual([...ALL_TABLES, ...PREAGGREGATES].sort());
   });
 
   it.each(CHECKS.map((c) => c.id))('%s through the Distributed tables: same answer as 18.16', (id) => {

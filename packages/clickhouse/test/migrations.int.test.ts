@@ -32,19 +32,36 @@ describe('runMigrations on the real ClickHouse', () => {
       config,
       `SELECT name, engine FROM system.tables WHERE database = '${config.database}' ORDER BY name`,
     );
-    expect(tables).toEqual([
-      { name: 'bundles', engine: 'ReplacingMergeTree' },
-      { name: 'daily_active_instances', engine: 'View' },
-      { name: 'decisions', engine: 'ReplacingMergeTree' },
-      { name: 'latest_status', engine: 'View' },
-      { name: 'plugins', engine: 'ReplacingMergeTree' },
-      { name: 'prometheus_samples', engine: 'ReplacingMergeTree' },
-      { name: 'releases', engine: 'ReplacingMergeTree' },
-      { name: 'schema_migrations', engine: 'ReplacingMergeTree' },
-      { name: 'status_reports', engine: 'ReplacingMergeTree' },
-      { name: 'version_checks', engine: 'ReplacingMergeTree' },
-      { name: 'version_reports', engine: 'ReplacingMergeTree' },
-    ]);
+    expect(tables).toEqual(
+      [
+        { name: 'bundles', engine: 'ReplacingMergeTree' },
+        { name: 'daily_active_instances', engine: 'View' },
+        { name: 'decisions', engine: 'ReplacingMergeTree' },
+        { name: 'latest_status', engine: 'View' },
+        { name: 'plugins', engine: 'ReplacingMergeTree' },
+        { name: 'prometheus_samples', engine: 'ReplacingMergeTree' },
+        { name: 'releases', engine: 'ReplacingMergeTree' },
+        { name: 'schema_migrations', engine: 'ReplacingMergeTree' },
+        { name: 'status_reports', engine: 'ReplacingMergeTree' },
+        { name: 'version_checks', engine: 'ReplacingMergeTree' },
+        { name: 'version_reports', engine: 'ReplacingMergeTree' },
+        // The pre-aggregates (015-019), each with the materialized view that feeds it.
+        ...[
+          'bundle_failures_hourly',
+          'bundle_health_hourly',
+          'daily_version_instances',
+          'decisions_per_minute',
+          'instance_request_durations',
+          'instance_status',
+          'instance_versions',
+          'partition_reports_per_minute',
+          'version_checks_daily',
+        ].flatMap((name) => [
+          { name, engine: 'AggregatingMergeTree' },
+          { name: `${name}_mv`, engine: 'MaterializedView' },
+        ]),
+      ].sort((a, b) => (a.name < b.name ? -1 : 1)),
+    );
   });
 
   it('applies nothing on a second run', async () => {

@@ -49,6 +49,22 @@ describe('migration templates', () => {
     ]);
   });
 
+  it('renders pre-aggregates: AggregatingMergeTree, replicated per shard in cluster mode', () => {
+    const sql = 'ENGINE = {{aggregating_merge_tree agg}};';
+    expect(renderStatements(sql, single)).toEqual(['ENGINE = AggregatingMergeTree()']);
+    expect(renderStatements(sql, cluster)).toEqual([
+      "ENGINE = ReplicatedAggregatingMergeTree('/clickhouse/tables/{shard}/opa/agg_local', '{replica}')",
+    ]);
+  });
+
+  it('renders a pre-aggregate view that reads and writes the local tables of its shard', () => {
+    const sql =
+      'CREATE MATERIALIZED VIEW IF NOT EXISTS {{local v_mv}} {{on_cluster}} TO {{local v}} AS SELECT a FROM {{local t}} GROUP BY a;';
+    expect(renderStatements(sql, cluster)).toEqual([
+      'CREATE MATERIALIZED VIEW IF NOT EXISTS opa.v_mv_local ON CLUSTER fleet TO opa.v_local AS SELECT a FROM opa.t_local GROUP BY a',
+    ]);
+  });
+
   it('uses a configured ZooKeeper path and replica name', () => {
     const ctx = templateContext({
       url: 'http://x',

@@ -1,5 +1,6 @@
--- Heap usage distribution by version (leading `v` dropped: `v0.19.2` = `0.19.2`): each instance's
--- latest heap_usage_bytes (last 24 h).
+-- Heap usage distribution by version (leading `v` dropped: `v0.19.2` = `0.19.2`) over the instances
+-- seen in the last 24 h: the heap_usage_bytes of each instance's latest version report (none if that
+-- report had none), from the instance_versions pre-aggregate.
 SELECT
   version,
   count() AS instances,
@@ -9,11 +10,12 @@ FROM
 (
   SELECT
     instance_id,
-    replaceRegexpOne(argMax(version, received_at_us), '^v', '') AS version,
-    argMax(heap_usage_bytes, received_at_us) AS heap
-  FROM version_reports
-  WHERE received_at >= now() - INTERVAL 1 DAY
+    argMaxMerge(latest_report) AS latest,
+    replaceRegexpOne(tupleElement(latest, 1), '^v', '') AS version,
+    if(tupleElement(latest, 2), NULL, tupleElement(latest, 3)) AS heap
+  FROM instance_versions
   GROUP BY instance_id
+  HAVING maxMerge(last_report_us) >= (toUInt64(now()) - 86400) * 1000000
 )
 GROUP BY version
 ORDER BY version
