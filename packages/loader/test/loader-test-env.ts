@@ -2,7 +2,12 @@
 // prefix, consumer group and database per run; the loader env pointing there; a ClickHouse client
 // with helpers to read rows; polling; reading the dead-letter topic.
 import { randomBytes } from 'node:crypto';
-import { type ClickHouseClient, createClickHouseClient } from '@opa-fleet/clickhouse';
+import {
+  bindQueryParams,
+  type ClickHouseClient,
+  createClickHouseClient,
+  loadAnalystQueries,
+} from '@opa-fleet/clickhouse';
 import { type TopicNames, topicNames } from '@opa-fleet/kafka';
 import type { Kafka } from 'kafkajs';
 import { type Logger, pino } from 'pino';
@@ -20,6 +25,11 @@ export interface LoaderTestEnv {
   rows<T = Record<string, unknown>>(query: string): Promise<T[]>;
   /** count() of `table` (in the test database) FINAL, with an optional WHERE clause. */
   count(table: string, where?: string): Promise<number>;
+  /** A documented analyst query run as an analyst runs it: unqualified tables, the test database as default. */
+  documented<T = Record<string, unknown>>(
+    name: string,
+    params?: Record<string, string | number>,
+  ): Promise<T[]>;
   /** Drops the database, closes the client. */
   close(): Promise<void>;
 }
@@ -64,11 +74,31 @@ export function loaderTestEnv(tag: string): LoaderTestEnv {
       );
       return Number(r!.n);
     },
+    documented: <T = Record<string, unknown>>(name: string, params: Record<string, string | number> = {}) =>
+      documentedQueryRows<T>(process.env.CLICKHOUSE_URL ?? '', database, name, params),
     async close() {
       await clickhouse.command({ query: `DROP DATABASE IF EXISTS ${database}` });
       await clickhouse.close();
     },
   };
+}
+
+/** Runs the documented query `name` (schemas/clickhouse/queries) with `database` as the default database. */
+export async function documentedQueryRows<T = Record<string, unknown>>(
+  url: string,
+  database: string,
+  name: string,
+  params: Record<string, string | number> = {},
+): Promise<T[]> {
+  const sql = loadAnalystQueries().get(name);
+  if (sql === undefined) throw new Error(`no documented query ${name}`);
+  const client = createClickHouseClient({ url, database });
+  try {
+    const result = await client.query({ query: bindQueryParams(sql, params), format: 'JSONEachRow' });
+    return await result.json<T>();
+  } finally {
+    await client.close();
+  }
 }
 
 export async function until(check: () => Promise<boolean> | boolean, timeoutMs: number, what: string) {

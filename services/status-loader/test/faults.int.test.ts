@@ -9,19 +9,14 @@ import { connect, createServer, type Server, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import {
-  bindQueryParams,
-  type ClickHouseConfig,
-  createClickHouseClient,
-  loadAnalystQueries,
-  runMigrations,
-} from '@opa-fleet/clickhouse';
+import { type ClickHouseConfig, createClickHouseClient, runMigrations } from '@opa-fleet/clickhouse';
 import { normalizeStatus, statusCodec } from '@opa-fleet/contracts';
 import { createKafkaClient, topicNames } from '@opa-fleet/kafka';
 import { createMetrics } from '@opa-fleet/runtime';
 import type { Kafka, Producer } from 'kafkajs';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { documentedQueryRows } from '../../../packages/loader/test/loader-test-env';
 import { readFixture } from '../../../test/support/fixtures';
 import { buildStatusLoader, loadStatusLoaderConfig } from '../src';
 
@@ -137,12 +132,11 @@ async function committedTotal(groupId: string, topic: string): Promise<number> {
 
 /** The documented "partitions and their report rates" query, reading the given database. */
 async function documentedReports(database: string): Promise<number> {
-  const sql = bindQueryParams(loadAnalystQueries().get('partition-report-rates')!, {}).replace(
-    'FROM status_reports',
-    `FROM ${database}.status_reports`,
+  const rows = await documentedQueryRows<{ reports: string }>(
+    clickhouseUrl.origin,
+    database,
+    'partition-report-rates',
   );
-  const result = await admin.query({ query: sql, format: 'JSONEachRow' });
-  const rows = await result.json<{ reports: string }>();
   return rows.reduce((n, r) => n + Number(r.reports), 0);
 }
 

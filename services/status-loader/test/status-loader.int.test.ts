@@ -2,7 +2,6 @@
 // Avro record ends as exactly the rows flatten predicts; a corrupt record in the middle goes to the
 // dead-letter topic while its neighbours land; a redelivered record counts once in the documented
 // queries; a partition topic created after start is consumed within 30 s.
-import { bindQueryParams, loadAnalystQueries } from '@opa-fleet/clickhouse';
 import { normalizeStatus, type StatusReport, statusCodec } from '@opa-fleet/contracts';
 import { flattenStatus, STATUS_TABLES } from '@opa-fleet/flatten';
 import { createKafkaClient, DEAD_LETTER_HEADERS, partitionTopicName } from '@opa-fleet/kafka';
@@ -157,10 +156,10 @@ describe('status-loader on the real Kafka and ClickHouse', () => {
       `SELECT count() AS n FROM ${database}.status_reports WHERE event_id = '${id}'`,
     );
     expect(raw!.n).toBeGreaterThanOrEqual(1);
-    const sql = bindQueryParams(loadAnalystQueries().get('latest-status-of-instance')!, {
+    const latest = await t.documented<{ event_id: string }>('latest-status-of-instance', {
       instance_id: '6f1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d',
-    }).replace('FROM status_reports', `FROM ${database}.status_reports`);
-    expect((await rows<{ event_id: string }>(sql)).map((r) => r.event_id)).toEqual([id]);
+    });
+    expect(latest.map((r) => r.event_id)).toEqual([id]);
     const [distinct] = await rows<{ reports: number }>(
       `SELECT uniqExact(event_id) AS reports FROM ${database}.status_reports`,
     );
