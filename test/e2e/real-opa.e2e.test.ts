@@ -9,8 +9,9 @@
 // `prometheus: true` is set; the setting adds the status plugin's own collectors (`opa_info`, plugin,
 // bundle and decision-log gauges). Not every update carries `plugins` (v1.22.3, after a decision-log
 // upload). And v1.x sends `Open-Policy-Agent/<v> (<os>, <arch>)`, with hyphens.
-// The bodies OPA sent are written to test/fixtures/opa-real/<version>/ (the corpus of real shapes for
-// unit tests and benchmarks; written by this test, never edited by hand).
+// The bodies OPA sent are written to .state/opa-real/<version>/ on every run, and with
+// OPA_CORPUS_UPDATE=1 to test/fixtures/opa-real/<version>/ (the committed corpus of real shapes for unit
+// tests and benchmarks; written by this test, never edited by hand), so a test run leaves the tree clean.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -41,7 +42,12 @@ const ERAS = [
 const STATUS_PLUGIN_FAMILY = 'opa_info';
 type Version = (typeof ERAS)[number]['version'];
 
-const CORPUS_DIR = fileURLToPath(new URL('../fixtures/opa-real/', import.meta.url));
+const CORPUS_DIR = fileURLToPath(
+  new URL(
+    process.env.OPA_CORPUS_UPDATE === '1' ? '../fixtures/opa-real/' : '../../.state/opa-real/',
+    import.meta.url,
+  ),
+);
 const GO_ARCH: Record<string, string> = { x64: 'amd64', arm64: 'arm64' };
 const PLATFORM = `${process.platform}_${GO_ARCH[process.arch] ?? process.arch}`;
 const RUN = `real-opa-${Date.now()}`;
