@@ -12,6 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Pipeline, startPipeline } from '../../infra/start/pipeline';
 import { expectExactlyOnce } from '../support/cluster-checks';
 import { assertClusterStack, killServer, leaderOf, startCluster } from '../support/cluster-stack';
+import { readFixtureText } from '../support/fixtures';
 import { runTracedFleet } from '../support/fleet-run';
 import { freePort, type PipelineHarness, startPipelineHarness } from '../support/pipeline-harness';
 import { clickhouseUrl, kafkaBrokers } from '../support/stack';
@@ -26,6 +27,7 @@ describe('cluster: exactly-once rows through faults', () => {
     assertClusterStack();
     harness = await startPipelineHarness();
     await harness.pipeline.ready(240_000);
+    await warmUp();
   }, 300_000);
   afterAll(async () => {
     // Whatever happened, leave every server of the cluster running for the cases after.
@@ -33,6 +35,36 @@ describe('cluster: exactly-once rows through faults', () => {
     await startCluster('clickhouse');
     await harness?.close();
   }, 300_000);
+
+  /**
+   * One report to each path the fleet uses, until each is answered 2xx: on a cluster just started the
+   * partition topic is created (replication factor 3) on first use and the producer's first sends can
+   * pass its timeout. The fleet runs count only their own sequence numbers, so these reports count nowhere.
+   */
+  async function warmUp(): Promise<void> {
+    const bodies = {
+      '/status': readFixtureText('status-full.json'),
+      '/status/eu': readFixtureText('status-full.json'),
+      '/v1/version': readFixtureText('telemetry-request.json'),
+    };
+    const deadline = Date.now() + 120_000;
+    for (const [path, body] of Object.entries(bodies)) {
+      for (;;) {
+        const res = await fetch(new URL(path, harness.pipeline.gatewayUrl), {
+          method: 'POST',
+          headers: {
+            'content-type': 'application/json',
+            'user-agent': 'Open Policy Agent/1.4.2 (linux, amd64)',
+          },
+          body,
+        }).catch(() => null);
+        if (res?.ok) break;
+        if (Date.now() > deadline)
+          throw new Error(`warm-up: ${path} not answered 2xx in 120 s (${res?.status})`);
+        await sleep(1000);
+      }
+    }
+  }
 
   async function duringRun(fault: () => Promise<void>, count = 600) {
     const runSeed = seed++;
