@@ -18,7 +18,7 @@ import {
   loadAnalystQueries,
   runMigrations,
 } from '../src';
-import { deliverReports, dropDatabase, queryRows, testConfig } from './clickhouse-test-db';
+import { deliverReports, dropDatabase, queryRows, telemetryReport, testConfig } from './clickhouse-test-db';
 
 const config = testConfig('it_queries');
 const queries = loadAnalystQueries();
@@ -28,16 +28,8 @@ const writer = new BatchWriter({ client, database: config.database, tableOrder: 
 const MIN = 60_000_000; // micros
 const NOW = Math.floor(Date.now() / 1000) * 1_000_000;
 
-const telemetry = (id: string, version: string, heap: number, agoMicros: number): TelemetryReport => ({
-  event_id: `tel-${id}-${agoMicros}`,
-  received_at: NOW - agoMicros,
-  gateway_id: 'gw',
-  id,
-  version,
-  heap_usage_bytes: heap,
-  client: { user_agent: null, agent: null, agent_version: null, os: null, arch: null },
-  extra_json: null,
-});
+const telemetry = (id: string, version: string, heap: number, agoMicros: number): TelemetryReport =>
+  telemetryReport(id, version, heap, NOW - agoMicros);
 
 const VERSION_REPORTS = {
   aOld: telemetry('A', 'v0.12.3', 100, 120 * MIN),

@@ -72,3 +72,22 @@ export async function deliverReports(
   batch.add('decisions', decisions.map(flattenDecision));
   await writer.write(batch);
 }
+
+/** A version report of instance `id` received at `receivedAt` (micros), with no client details. */
+export function telemetryReport(
+  id: string,
+  version: string,
+  heap: number | null,
+  receivedAt: number,
+): TelemetryReport {
+  return {
+    event_id: `tel-${id}-${receivedAt}`,
+    received_at: receivedAt,
+    gateway_id: 'gw',
+    id,
+    version,
+    heap_usage_bytes: heap,
+    client: { user_agent: null, agent: null, agent_version: null, os: null, arch: null },
+    extra_json: null,
+  };
+}

@@ -12,7 +12,7 @@ import {
   loadAnalystQueries,
   runMigrations,
 } from '../src';
-import { deliverReports, dropDatabase, queryRows, testConfig } from './clickhouse-test-db';
+import { deliverReports, dropDatabase, queryRows, telemetryReport, testConfig } from './clickhouse-test-db';
 
 const config = testConfig('it_console_queries');
 const queries = loadAnalystQueries();
@@ -23,16 +23,8 @@ const MIN = 60_000_000; // micros
 const DAY = 24 * 60 * MIN;
 const NOW = Math.floor(Date.now() / 1000) * 1_000_000;
 
-const telemetry = (id: string, version: string, agoMicros: number): TelemetryReport => ({
-  event_id: `tel-${id}-${agoMicros}`,
-  received_at: NOW - agoMicros,
-  gateway_id: 'gw',
-  id,
-  version,
-  heap_usage_bytes: 1000,
-  client: { user_agent: null, agent: null, agent_version: null, os: null, arch: null },
-  extra_json: null,
-});
+const telemetry = (id: string, version: string, agoMicros: number): TelemetryReport =>
+  telemetryReport(id, version, 1000, NOW - agoMicros);
 
 const release = (tag: string, agoMicros: number): ReleaseInfo => ({
   channel: 'latest',

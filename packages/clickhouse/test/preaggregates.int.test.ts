@@ -30,7 +30,7 @@ import {
   runBackfill,
   runMigrations,
 } from '../src';
-import { deliverReports, dropDatabase, queryRows, testConfig } from './clickhouse-test-db';
+import { deliverReports, dropDatabase, queryRows, telemetryReport, testConfig } from './clickhouse-test-db';
 
 const queries = loadAnalystQueries();
 const rawQueries = loadAnalystQueries(join(DEFAULT_QUERIES_DIR, 'raw'));
@@ -44,16 +44,8 @@ const MIN = 60_000_000; // micros
 const DAY = 24 * 60 * MIN;
 const NOW = Math.floor(Date.now() / 1000) * 1_000_000;
 
-const telemetry = (id: string, version: string, heap: number | null, ago: number): TelemetryReport => ({
-  event_id: `tel-${id}-${ago}`,
-  received_at: NOW - ago,
-  gateway_id: 'gw',
-  id,
-  version,
-  heap_usage_bytes: heap,
-  client: { user_agent: null, agent: null, agent_version: null, os: null, arch: null },
-  extra_json: null,
-});
+const telemetry = (id: string, version: string, heap: number | null, ago: number): TelemetryReport =>
+  telemetryReport(id, version, heap, NOW - ago);
 const VERSIONS = {
   aOld: telemetry('A', 'v0.12.3', 100, 120 * MIN),
   aNew: telemetry('A', 'v0.19.2', 300, 10 * MIN),
