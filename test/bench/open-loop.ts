@@ -23,6 +23,11 @@ export interface Outcome {
   latencyMs: number;
   /** How late the generator itself sent it (its own event loop was busy): part of latencyMs. */
   sendLagMs: number;
+  /**
+   * From the scheduled send time until the request had a connected socket: waiting for one of the agent's
+   * sockets, or for a new connection to be accepted (a full accept queue costs SYN retries of 1 s, 3 s...).
+   */
+  connectedMs: number;
   /** HTTP status; 0 for a timeout or a connection error. */
   status: number;
   /** The reply body of a 2xx (the gateway's `{"event_id"}`), kept to check what reached storage. */
@@ -65,6 +70,10 @@ export async function runOpenLoop(options: OpenLoopOptions): Promise<Outcome[]> 
     const sendLagMs = performance.now() - started - scheduledMs;
     pending += 1;
     let done = false;
+    let connectedMs = Number.NaN;
+    const connected = () => {
+      connectedMs = performance.now() - started - scheduledMs;
+    };
     const finish = (status: number, text: string | null, retryAfter: string | null = null) => {
       if (done) return;
       done = true;
@@ -74,6 +83,7 @@ export async function runOpenLoop(options: OpenLoopOptions): Promise<Outcome[]> 
         scheduledMs,
         latencyMs: performance.now() - started - scheduledMs,
         sendLagMs,
+        connectedMs: Number.isNaN(connectedMs) ? performance.now() - started - scheduledMs : connectedMs,
         status,
         body: text,
         retryAfter,
@@ -110,6 +120,10 @@ export async function runOpenLoop(options: OpenLoopOptions): Promise<Outcome[]> 
       },
       Math.max(0, timeoutMs - sendLagMs),
     );
+    request.on('socket', (socket) => {
+      if (socket.connecting) socket.once('connect', connected);
+      else connected();
+    });
     request.on('close', () => clearTimeout(deadline));
     request.on('error', () => finish(0, null));
     request.end(body);

@@ -5,7 +5,7 @@
 //   npx tsx test/bench/overload.bench.ts soak [--body real|fixture] [--minutes 10] [--capacity <req/s>]
 //   (or `npm run bench -- overload` / `npm run bench -- soak`; needs the stack, as the other benchmarks)
 //
-// 1. Capacity: autocannon -c 16 (closed loop, below ADMISSION_MIN_IN_FLIGHT) for 10 s against the gateway; its 2xx req/s is the capacity C
+// 1. Capacity: autocannon -c 8 (closed loop, few enough to stay under the target latency) for 10 s against the gateway; its 2xx req/s is the capacity C
 //    (`--capacity` skips this). The bodies are the real OPA v1.22.3 status update with `prometheus: true`
 //    (`--body real`, 71 KB) or `status-full.json` (`--body fixture`, 4.5 KB), 200 instances (labels.id).
 // 2. overload: 2 × C offered for 60 s (open loop, test/bench/open-loop.ts), then C / 2 for 30 s;
@@ -21,6 +21,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { readFixtureText, realOpaStatusBodies } from '../support/fixtures';
 import { startPipelineHarness } from '../support/pipeline-harness';
+import { gaugeOf, quantileMs, type Scrape, scrape } from './gateway-metrics';
 import { type LoadPhase, type Outcome, runOpenLoop } from './open-loop';
 import { loadServer, percentile, rssMb, stackPid } from './server-load';
 
@@ -52,6 +53,7 @@ const ACCEPTED_P99_TARGET_MS = 1000;
 const RSS_TARGET_MB = 300;
 const RECOVERY_TARGET_S = 5;
 const SOAK_GROWTH_TARGET = 0.1;
+const CAPACITY_CONNECTIONS = 8;
 
 /** The chosen body once per instance: the same report from INSTANCES OPAs (their own Kafka keys). */
 function instanceBodies(kind: string): Buffer[] {
@@ -94,16 +96,17 @@ try {
       path: '/status',
       headers: HEADERS,
       bodies: bodies.slice(0, 5),
-      // Below what the gateway always admits (ADMISSION_MIN_IN_FLIGHT, 64), and enough to keep it busy: a
-      // closed loop that is shed measures the shedding, not the capacity.
-      connections: 16,
+      // Few enough that the answers stay under the admission's target latency (so its limit is not cut
+      // below them), enough to keep the gateway busy: a closed loop that is shed measures the shedding
+      // (each 503 comes back at once and is sent again), not the capacity.
+      connections: CAPACITY_CONNECTIONS,
     };
     await loadServer(server, { ...options, duration: 5 }); // JIT warm-up
     const row = await loadServer(server, { ...options, duration: 10 });
     // 2xx only: a 503 is cheap, and counting it would overstate what the gateway can take on.
     capacity = row.rps - row.non2xx / 10;
     console.log(
-      `capacity (autocannon -c 16, 10 s, ${values.body} body): ${row.rps.toFixed(0)} req/s, p99 ${row.p99} ms, non-2xx ${row.non2xx}`,
+      `capacity (autocannon -c ${CAPACITY_CONNECTIONS}, 10 s, ${values.body} body): ${row.rps.toFixed(0)} req/s, p99 ${row.p99} ms, non-2xx ${row.non2xx}`,
     );
   }
   const phases: LoadPhase[] =
@@ -133,6 +136,19 @@ try {
     for (const [name, pid] of pids) if (pid) peaks.set(name, Math.max(peaks.get(name) ?? 0, rssMb(pid)));
     rss.push({ atMs: performance.now() - started, gateway: rssMb(gateway.child.pid!) });
   }, 1000);
+  // The gateway's own view once a second (gateway-metrics.ts): where the accepted requests waited.
+  const views: { atMs: number; scrape: Scrape }[] = [];
+  const metricsUrl = new URL('/metrics', harness.pipeline.gatewayUrl).toString();
+  let scraping = true;
+  const scraper = (async () => {
+    while (scraping) {
+      const next = performance.now() + 1000;
+      const got = await scrape(metricsUrl);
+      if (got) views.push({ atMs: performance.now() - started, scrape: got });
+      await new Promise((r) => setTimeout(r, Math.max(0, next - performance.now())));
+    }
+  })();
+  const overflowsBefore = listenOverflows();
   let lastPrinted = 0;
   const outcomes = await runOpenLoop({
     url: statusUrl,
@@ -149,6 +165,8 @@ try {
     },
   });
   clearInterval(sampler);
+  scraping = false;
+  await scraper;
 
   console.log(
     `\n${mode}: one gateway, ${values.body} body (${bodies[0]!.length} B), capacity C = ${capacity.toFixed(0)} req/s, open loop on 127.0.0.1`,
@@ -174,10 +192,14 @@ try {
         ).toFixed(0)} ms late`,
     );
     timeline(of, phaseStartMs, phase.seconds);
+    whereTheyWaited(of, phaseStartMs, phase.seconds);
     verdict(`accepted p99 under ${ACCEPTED_P99_TARGET_MS} ms (${phase.name})`, p99 < ACCEPTED_P99_TARGET_MS);
     if (p > 0) recovery(of, phaseStartMs);
     phaseStartMs += phase.seconds * 1000;
   }
+  console.log(
+    `  accept queue overflows on this machine during the run (TcpExtListenOverflows, every process's): ${listenOverflows() - overflowsBefore}`,
+  );
   const gatewayPeak = peaks.get('gateway') ?? 0;
   console.log(`  peak RSS: ${[...peaks].map(([name, mb]) => `${name} ${mb.toFixed(0)} MB`).join(', ')}`);
   verdict(`gateway peak RSS under ${RSS_TARGET_MB} MB`, gatewayPeak < RSS_TARGET_MB);
@@ -191,6 +213,56 @@ try {
     verdict(`no error during the soak (${errors} non-2xx or timeouts)`, errors === 0);
   }
   await checkStored(outcomes);
+
+  /**
+   * Per 5 s slice (10 % of a long phase): the accepted p99 the client saw against the gateway's own p99 from
+   * onRequest to the answer, Kafka's acknowledgement p99, the event loop's worst lag, the admission limit
+   * and the most requests in flight: the difference between the first two is time spent before the
+   * gateway saw the request (client socket queue, accept backlog, a busy event loop).
+   */
+  function whereTheyWaited(of: Outcome[], startMs: number, seconds: number) {
+    const slice = Math.max(5, Math.ceil(seconds / 10 / 5) * 5);
+    console.log(
+      `    per ${slice} s: client p99 | of it until connected p99 | gateway p99 (onRequest to answer) | Kafka ack p99 | event-loop lag max | limit | in flight max`,
+    );
+    for (let from = 0; from < seconds; from += slice) {
+      const lo = startMs + from * 1000;
+      const hi = lo + slice * 1000;
+      const accepted = of.filter(
+        (o) => o.scheduledMs >= lo && o.scheduledMs < hi && o.status >= 200 && o.status < 300,
+      );
+      const ok = accepted.map((o) => o.latencyMs).sort((a, b) => a - b);
+      const connecting = accepted.map((o) => o.connectedMs).sort((a, b) => a - b);
+      const inside = views.filter((v) => v.atMs >= lo && v.atMs < hi + 1000);
+      const first = views.filter((v) => v.atMs < lo).at(-1) ?? inside[0];
+      const last = inside.at(-1);
+      const gauge = (name: string, pick: (a: number[]) => number) => {
+        const got = inside.map((v) => gaugeOf(v.scrape, name)).filter((x): x is number => x !== undefined);
+        return got.length === 0 ? NaN : pick(got);
+      };
+      const ms = (x: number | null) => (x === null || Number.isNaN(x) ? 'n/a' : `${x.toFixed(0)} ms`);
+      const server =
+        first && last
+          ? quantileMs(
+              first.scrape,
+              last.scrape,
+              'gateway_http_request_duration_seconds',
+              'route="/status"',
+              0.99,
+            )
+          : null;
+      const ack =
+        first && last
+          ? quantileMs(first.scrape, last.scrape, 'gateway_produce_duration_seconds', 'kind="status"', 0.99)
+          : null;
+      const lag = gauge('nodejs_eventloop_lag_max_seconds', (a) => Math.max(...a)) * 1000;
+      const limit = gauge('gateway_admission_limit', (a) => a.reduce((x, y) => x + y, 0) / a.length);
+      const inFlight = gauge('gateway_in_flight_requests', (a) => Math.max(...a));
+      console.log(
+        `      ${String(from).padStart(3)}s: ${ms(percentile(ok, 99))} | ${ms(percentile(connecting, 99))} | <= ${ms(server)} | <= ${ms(ack)} | ${ms(lag)} | ${limit.toFixed(0)} | ${inFlight}`,
+      );
+    }
+  }
 
   function soakGrowth() {
     const at = (ms: number) =>
@@ -210,6 +282,15 @@ try {
   await harness.close();
 }
 process.exit(failed ? 1 : 0);
+
+/** The kernel's count of connections dropped because a listen queue was full (machine-wide). */
+function listenOverflows(): number {
+  const [names, values] = readFileSync('/proc/net/netstat', 'utf8')
+    .split('\n')
+    .filter((l) => l.startsWith('TcpExt:'));
+  const at = names?.split(' ').indexOf('ListenOverflows') ?? -1;
+  return at < 0 ? 0 : Number(values?.split(' ')[at] ?? 0);
+}
 
 /** Accepted p99 and 503s per slice of the phase (10 s, longer for long phases): where the latency went. */
 function timeline(of: Outcome[], startMs: number, seconds: number) {

@@ -27,12 +27,34 @@ export interface PipelineHarness {
   close(): Promise<void>;
 }
 
+/**
+ * A loopback port free right now: any the kernel picks, or, with TEST_PORT_RANGE=low-high (several stacks
+ * share one machine, each in its own block of ports), one in that range, probed from a random place in it.
+ */
 export async function freePort(): Promise<number> {
+  const range = /^(\d+)-(\d+)$/.exec(process.env.TEST_PORT_RANGE ?? '');
+  if (range === null) return listenOnce(0) as Promise<number>;
+  const low = Number(range[1]);
+  const size = Number(range[2]) - low + 1;
+  const start = Math.floor(Math.random() * size);
+  for (let i = 0; i < size; i++) {
+    const port = await listenOnce(low + ((start + i) % size));
+    if (port !== null) return port;
+  }
+  throw new Error(`no free port in TEST_PORT_RANGE ${process.env.TEST_PORT_RANGE}`);
+}
+
+/** Listens on `port` (0: any) and closes again; the port it got, or null when it is taken. */
+async function listenOnce(port: number): Promise<number | null> {
   const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
+  const listening = await new Promise<boolean>((resolve) => {
+    server.once('error', () => resolve(false));
+    server.listen(port, '127.0.0.1', () => resolve(true));
+  });
+  if (!listening) return null;
+  const got = (server.address() as { port: number }).port;
   await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
+  return got;
 }
 
 function releasesJson(tags: string[]): string {

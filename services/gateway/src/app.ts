@@ -51,6 +51,7 @@ import { allowedMethodsOf } from './allowed-methods';
 import { createTokenCheck } from './auth';
 import type { GatewayConfig } from './config';
 import { GatewayError } from './errors';
+import { sampleEventLoopDelay } from './event-loop-delay';
 import { toHttpError } from './http-errors';
 import { createGatewayMetrics, type GatewayMetrics } from './metrics';
 import { openApiDocument } from './openapi';
@@ -100,6 +101,7 @@ export function buildApp(deps: GatewayDeps): FastifyInstance {
   const maxUserAgentLength = limits?.maxStringLength ?? DEFAULT_LIMITS.maxStringLength;
   const topics = topicNames(config.topicPrefix);
   const admission = createAdmission(config.admission);
+  const stopDelaySampling = sampleEventLoopDelay(admission);
   const metrics = createGatewayMetrics(deps.registry, admission);
   const shedLog = createShedLog(deps.logger, admission);
   const tickets = new WeakMap<FastifyRequest, Ticket>();
@@ -148,6 +150,7 @@ export function buildApp(deps: GatewayDeps): FastifyInstance {
   app.addHook('preClose', async () => {
     closing = true;
   });
+  app.addHook('onClose', async () => stopDelaySampling());
   // While closing, every answer ends its keep-alive connection, or server.close() would wait for the
   // clients to hang up (in-flight requests were busy when idle connections were closed).
   app.addHook('onSend', (_request, reply, payload, done) => {

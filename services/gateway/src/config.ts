@@ -67,12 +67,14 @@ export const gatewayEnvSchema = z
     PRODUCER_MAX_PENDING_BYTES: positiveInt(64 * 1024 * 1024),
     PRODUCER_SEND_TIMEOUT_MS: positiveInt(5000),
     PRODUCER_CONCURRENCY: z.coerce.number().int().min(1).max(16).default(1),
-    // Request admission (admission.ts): answered-per-second × ADMISSION_TARGET_LATENCY_MS requests in
-    // flight, at least ADMISSION_MIN_IN_FLIGHT, at most MAX_IN_FLIGHT_REQUESTS, and bodies by declared length
-    // up to MAX_IN_FLIGHT_BYTES, none while one has waited past ADMISSION_MAX_WAIT_MS; beyond: 503 before
-    // the body is read.
+    // Request admission (admission.ts): a limit on requests in flight steered by the measured latency
+    // (wait + event-loop lateness) against ADMISSION_TARGET_LATENCY_MS, from ADMISSION_INITIAL_IN_FLIGHT,
+    // between ADMISSION_MIN_IN_FLIGHT and MAX_IN_FLIGHT_REQUESTS, and bodies by declared length up to
+    // MAX_IN_FLIGHT_BYTES, none while one has waited past ADMISSION_MAX_WAIT_MS; beyond: 503 before the
+    // body is read.
     MAX_IN_FLIGHT_REQUESTS: positiveInt(1000),
-    ADMISSION_MIN_IN_FLIGHT: positiveInt(64),
+    ADMISSION_MIN_IN_FLIGHT: positiveInt(4),
+    ADMISSION_INITIAL_IN_FLIGHT: positiveInt(64),
     ADMISSION_TARGET_LATENCY_MS: positiveInt(250),
     MAX_IN_FLIGHT_BYTES: positiveInt(32 * 1024 * 1024),
     ADMISSION_MAX_WAIT_MS: positiveInt(1000),
@@ -151,6 +153,7 @@ export interface GatewayConfig {
   admission: {
     maxInFlightRequests: number;
     minInFlightRequests: number;
+    initialInFlightRequests: number;
     targetLatencyMs: number;
     maxInFlightBytes: number;
     maxWaitMs: number;
@@ -202,6 +205,10 @@ export function loadGatewayConfig(env: Record<string, string | undefined> = proc
     admission: {
       maxInFlightRequests: e.MAX_IN_FLIGHT_REQUESTS,
       minInFlightRequests: Math.min(e.ADMISSION_MIN_IN_FLIGHT, e.MAX_IN_FLIGHT_REQUESTS),
+      initialInFlightRequests: Math.min(
+        Math.max(e.ADMISSION_INITIAL_IN_FLIGHT, e.ADMISSION_MIN_IN_FLIGHT),
+        e.MAX_IN_FLIGHT_REQUESTS,
+      ),
       targetLatencyMs: e.ADMISSION_TARGET_LATENCY_MS,
       maxInFlightBytes: e.MAX_IN_FLIGHT_BYTES,
       maxWaitMs: e.ADMISSION_MAX_WAIT_MS,

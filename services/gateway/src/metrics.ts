@@ -33,10 +33,18 @@ export function createGatewayMetrics(registry: Registry, admission: Admission) {
   });
   new Gauge({
     name: 'gateway_admission_limit',
-    help: 'Current bound on report requests in flight (answered per second x ADMISSION_TARGET_LATENCY_MS)',
+    help: 'Current bound on report requests in flight (steered by the measured latency against ADMISSION_TARGET_LATENCY_MS)',
     registers,
     collect() {
       this.set(admission.limit());
+    },
+  });
+  new Gauge({
+    name: 'gateway_admission_latency_seconds',
+    help: 'Latency the admission measured over its last window: mean wait of the answered requests (or the oldest unanswered) plus the worst event-loop lateness',
+    registers,
+    collect() {
+      this.set(admission.measuredLatencyMs() / 1000);
     },
   });
   return {

@@ -1,13 +1,15 @@
-// The request-admission bounds: the floor, the bound that follows the answered rate, the hard cap, the
-// byte bound, and the release of what a request held.
+// The request-admission bounds: the limit steered by the measured latency (wait and event-loop lateness),
+// its floor and cap, its return after the load drops, the byte bound, the queue age, and the release of
+// what a request held.
 import { describe, expect, it } from 'vitest';
-import { type Admission, createAdmission, type Ticket } from '../src/admission';
+import { type Admission, createAdmission, type Ticket, WINDOW_MS } from '../src/admission';
 
 function clocked(options: Partial<Parameters<typeof createAdmission>[0]> = {}) {
   let t = 0;
   const admission = createAdmission({
     maxInFlightRequests: 1000,
     minInFlightRequests: 4,
+    initialInFlightRequests: 4,
     targetLatencyMs: 250,
     maxInFlightBytes: 1000,
     maxWaitMs: 250,
@@ -22,19 +24,18 @@ function clocked(options: Partial<Parameters<typeof createAdmission>[0]> = {}) {
   };
 }
 
-/** Admits and answers `perSecond` requests spread over one second. */
-function answer(admission: Admission, advance: (ms: number) => void, perSecond: number) {
-  for (let i = 0; i < perSecond; i++) {
+/** Holds `n` requests with their bodies in. */
+function hold(admission: Admission, n: number): Ticket[] {
+  return Array.from({ length: n }, () => {
     const ticket = admission.admit(0);
     if (typeof ticket === 'string') throw new Error(`refused: ${ticket}`);
     ticket.bodyReceived();
-    ticket.release();
-    advance(1000 / perSecond);
-  }
+    return ticket;
+  });
 }
 
 describe('request admission', () => {
-  it('admits up to the floor while nothing was answered yet, then refuses by request count', () => {
+  it('admits up to the initial limit at start, then refuses by request count', () => {
     const { admission } = clocked();
     const held = [1, 2, 3, 4].map(() => admission.admit(10));
     expect(held.every((h) => typeof h === 'object')).toBe(true);
@@ -43,22 +44,75 @@ describe('request admission', () => {
     expect(admission.inFlightBytes()).toBe(40);
   });
 
-  it('raises the bound to answered-per-second × target latency, and lowers it again when answers stop', () => {
-    const { admission, advance } = clocked();
-    answer(admission, advance, 400);
-    // 400 answers in the last second × 0.25 s, within a bucket's worth of the window.
-    expect(admission.limit()).toBeGreaterThanOrEqual(85);
-    expect(admission.limit()).toBeLessThanOrEqual(100);
-    const held = Array.from({ length: 80 }, () => admission.admit(0));
-    expect(held.every((h) => typeof h === 'object')).toBe(true);
-    advance(1500);
-    expect(admission.limit()).toBe(4);
+  it('cuts the limit by target / measured when answers take longer than the target, at most by half', () => {
+    const { admission, advance } = clocked({ initialInFlightRequests: 100, maxWaitMs: 10_000 });
+    const held = hold(admission, 100);
+    advance(500); // every one waits 500 ms: twice the target
+    expect(admission.limit()).toBe(50);
+    expect(admission.measuredLatencyMs()).toBe(500);
+    // Their answers, slow as well, do not cut again: they were admitted under the old limit.
+    for (const ticket of held) ticket.release();
+    advance(WINDOW_MS);
+    expect(admission.limit()).toBe(50);
+    // Requests admitted under the new limit that are slow again cut it again.
+    const next = hold(admission, 50);
+    advance(400);
+    expect(admission.limit()).toBe(31); // 50 × 250 / 400
+    for (const ticket of next) ticket.release();
   });
 
-  it('never goes beyond MAX_IN_FLIGHT_REQUESTS', () => {
-    const { admission, advance } = clocked({ maxInFlightRequests: 20 });
-    answer(admission, advance, 400);
-    expect(admission.limit()).toBe(20);
+  it('counts the event loop running late as latency: a queue in front of the admission cuts the limit too', () => {
+    const { admission, advance } = clocked({ initialInFlightRequests: 80, maxWaitMs: 10_000 });
+    const held = hold(admission, 80);
+    advance(10);
+    for (const ticket of held) ticket.release(); // answered in 10 ms...
+    admission.observeDelay(390); // ...but a timer ran 390 ms late: new sockets are read that late
+    advance(WINDOW_MS);
+    expect(admission.measuredLatencyMs()).toBe(400);
+    expect(admission.limit()).toBe(50); // 80 × 250 / 400
+  });
+
+  it('never cuts below ADMISSION_MIN_IN_FLIGHT', () => {
+    const { admission, advance } = clocked({ initialInFlightRequests: 16, minInFlightRequests: 6 });
+    for (let i = 0; i < 10; i++) {
+      admission.observeDelay(5000);
+      advance(300);
+    }
+    expect(admission.limit()).toBe(6);
+  });
+
+  it('grows while the limit is in use and answers are fast, never beyond MAX_IN_FLIGHT_REQUESTS', () => {
+    const { admission, advance } = clocked({ initialInFlightRequests: 10, maxInFlightRequests: 20 });
+    const limits: number[] = [];
+    for (let i = 0; i < 12; i++) {
+      const held = hold(admission, admission.limit());
+      advance(WINDOW_MS);
+      for (const ticket of held) ticket.release(); // a full limit, answered well under half the target
+      limits.push(admission.limit());
+    }
+    expect(limits[0]).toBe(11);
+    expect(limits.every((l, i) => i === 0 || l >= limits[i - 1]!)).toBe(true);
+    expect(limits.at(-1)).toBe(20);
+  });
+
+  it('grows by one only while the latency is between half the target and the target', () => {
+    const { admission, advance } = clocked({ initialInFlightRequests: 40 });
+    const held = hold(admission, 40);
+    advance(200);
+    for (const ticket of held) ticket.release();
+    expect(admission.limit()).toBe(41);
+  });
+
+  it('goes back to the initial limit at once when the load drops, so a burst after a quiet spell passes', () => {
+    const { admission, advance } = clocked({ initialInFlightRequests: 64, maxWaitMs: 10_000 });
+    const held = hold(admission, 64);
+    advance(1000);
+    for (const ticket of held) ticket.release();
+    advance(WINDOW_MS);
+    expect(admission.limit()).toBe(32); // cut: the 64 waited 1 s
+    advance(WINDOW_MS); // a window with nothing in flight: the load dropped
+    expect(admission.limit()).toBe(64);
+    expect(hold(admission, 64)).toHaveLength(64);
   });
 
   it('refuses a body that would take the declared bytes in flight past the cap, but never a lone request', () => {
