@@ -1,7 +1,8 @@
 // The gateway as its own process (services/gateway/src/main.ts) against the real broker: every shared
 // fixture posted over HTTP lands on the right topic and decodes to what the normalizer makes of it;
 // /status and /status/ use the default topic, two partitions two topics; graceful shutdown loses nothing
-// it acknowledged; with Kafka unreachable it answers 503 + Retry-After quickly and stays healthy.
+// it acknowledged; with Kafka unreachable it answers 503 + Retry-After quickly and stays healthy; overloaded,
+// it refuses with 503 + Retry-After, keeps every report it acknowledged, and serves normally again.
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { request as httpRequest } from 'node:http';
@@ -20,7 +21,12 @@ import { createKafkaClient, topicNames } from '@opa-fleet/kafka';
 import type { Consumer } from 'kafkajs';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { fixtureNames, readFixture, readFixtureText } from '../../../test/support/fixtures';
+import {
+  fixtureNames,
+  readFixture,
+  readFixtureText,
+  realOpaStatusBodies,
+} from '../../../test/support/fixtures';
 
 const brokers = process.env.KAFKA_BROKERS ?? '';
 const repoRoot = fileURLToPath(new URL('../../../', import.meta.url));
@@ -343,4 +349,81 @@ describe('gateway with Kafka unreachable', () => {
     expect(await stopGateway(gateway)).toBe(0);
     gateway = undefined;
   });
+});
+
+describe('gateway under overload', () => {
+  const prefix = `it-gw-ovl-${randomUUID().slice(0, 8)}.`;
+  const names = topicNames(prefix);
+  const INITIAL = 16;
+  const BURST = 300;
+  // The real OPA v1.22.3 status update with Prometheus metrics (71 KB): the body that overloads a gateway.
+  const body = realOpaStatusBodies().find(
+    (b) => b.opaVersion === 'v1.22.3' && b.name === 'status-prometheus.json',
+  )!.text;
+  let gateway: Gateway | undefined;
+
+  beforeAll(async () => {
+    gateway = await startGateway({
+      KAFKA_BROKERS: brokers,
+      TOPIC_PREFIX: prefix,
+      ADMISSION_INITIAL_IN_FLIGHT: String(INITIAL),
+      ADMISSION_MIN_IN_FLIGHT: '2',
+      // Above what an idle gateway measures on a busy CI machine (its event loop a few tens of ms late), so
+      // the limit's return after the burst does not depend on the machine's neighbours.
+      ADMISSION_TARGET_LATENCY_MS: '500',
+    });
+  });
+
+  afterAll(async () => {
+    await stopGateway(gateway);
+  });
+
+  const limitNow = async (g: Gateway) => {
+    const text = await (await fetch(`${g.url}/metrics`)).text();
+    return Number(/^gateway_admission_limit(?:\{[^}]*\})? (\S+)$/m.exec(text)?.[1]);
+  };
+
+  it('answers 503 + Retry-After beyond its limit, keeps every report it acknowledged, and recovers', async () => {
+    const g = gateway!;
+    expect((await post(g, '/status', body)).status).toBe(200); // topics made, code paths warm
+    const answers = await Promise.all(
+      Array.from({ length: BURST }, async () => {
+        const response = await post(g, '/status', body);
+        return {
+          status: response.status,
+          retryAfter: response.headers.get('retry-after'),
+          body: (await response.json()) as { event_id?: string; code?: string },
+        };
+      }),
+    );
+    const accepted = answers.filter((a) => a.status === 200);
+    const shed = answers.filter((a) => a.status === 503);
+    expect(accepted.length + shed.length).toBe(BURST); // nothing else: no 500, no dropped connection
+    expect(accepted.length).toBeGreaterThanOrEqual(INITIAL / 2);
+    expect(shed.length).toBeGreaterThan(0);
+    for (const refusal of shed) {
+      expect(refusal.retryAfter).toBe('5');
+      expect(refusal.body.code).toBe('OVERLOADED');
+    }
+
+    // Recovery: once the burst is answered, the limit is back where a quiet gateway has it within 5 s, and
+    // a burst that fits it is served whole.
+    const burstEnded = performance.now();
+    while ((await limitNow(g)) < INITIAL && performance.now() - burstEnded < 5000) {
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    expect(await limitNow(g)).toBeGreaterThanOrEqual(INITIAL);
+    const after = await Promise.all(
+      Array.from({ length: INITIAL - 4 }, async () => {
+        const response = await post(g, '/status', body);
+        return { status: response.status, body: (await response.json()) as { event_id: string } };
+      }),
+    );
+    expect(after.map((a) => a.status)).toEqual(after.map(() => 200));
+
+    // Every acknowledged report is in Kafka.
+    const wanted = new Set([...accepted, ...after].map((a) => a.body.event_id!));
+    const seen = await collect([names.status], wanted, () => true, 60_000);
+    expect([...wanted].filter((id) => !seen.has(id))).toEqual([]);
+  }, 120_000);
 });
