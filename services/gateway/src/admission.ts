@@ -12,8 +12,11 @@
 // body is read and dropped to keep the connection). Counting only the admitted requests' wait, as a bound
 // from the answered rate does, let that queue in front of the admission grow without limit (seconds of p99
 // at twice the capacity).
-//   - measured above the target: the limit is cut by target / measured (at most by half), at most once per
-//     target latency (the requests measured were admitted under the limit before);
+//   - measured above the target, with the limit in use (half of it in flight at some point of the window):
+//     the limit is cut by target / measured (at most by half), at most once per target latency (the
+//     requests measured were admitted under the limit before). A slow spell at light load (a stall of the
+//     machine, Kafka slow for a moment) cuts nothing: refusing the few requests there are would not help;
+//     ADMISSION_MAX_WAIT_MS still bounds it;
 //   - at or under the target, with the limit in use: it grows, by 10% while under half the target, else by 1;
 //   - the limit not in use (fewer than half of it in flight all window: the load dropped): it goes back up
 //     to ADMISSION_INITIAL_IN_FLIGHT at once, so a burst after a quiet spell passes.
@@ -101,12 +104,16 @@ export function createAdmission(options: AdmissionOptions): Admission {
     if (at - windowStart < WINDOW_MS) return;
     const meanWait = answered > 0 ? waitSum / answered : 0;
     measured = Math.max(meanWait, oldestWaitMs()) + worstDelay;
+    // In use: at least half the limit was in flight at some point of the window.
+    const inUse = peakInFlight >= bound / 2;
     if (measured > targetLatencyMs) {
-      if (at - lastCutAt >= targetLatencyMs) {
+      // Only a limit in use lets the work in that makes the wait; a slow spell at light load (the machine
+      // stalled, Kafka slow for a moment) is not cured by refusing the few requests there are.
+      if (inUse && at - lastCutAt >= targetLatencyMs) {
         bound = Math.max(floor, bound * Math.max(MAX_CUT, targetLatencyMs / measured));
         lastCutAt = at;
       }
-    } else if (peakInFlight < bound / 2) {
+    } else if (!inUse) {
       bound = Math.max(bound, initial);
     } else {
       const step = measured < targetLatencyMs / 2 ? Math.max(1, bound * FAST_GROWTH) : 1;

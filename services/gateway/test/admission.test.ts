@@ -73,12 +73,29 @@ describe('request admission', () => {
   });
 
   it('never cuts below ADMISSION_MIN_IN_FLIGHT', () => {
-    const { admission, advance } = clocked({ initialInFlightRequests: 16, minInFlightRequests: 6 });
+    const { admission, advance } = clocked({
+      initialInFlightRequests: 16,
+      minInFlightRequests: 6,
+      maxWaitMs: 60_000,
+    });
     for (let i = 0; i < 10; i++) {
+      const held = hold(admission, admission.limit());
       admission.observeDelay(5000);
       advance(300);
+      for (const ticket of held) ticket.release();
     }
     expect(admission.limit()).toBe(6);
+  });
+
+  it('cuts nothing for a slow spell at light load: refusing the few requests there are would not help', () => {
+    const { admission, advance } = clocked({ initialInFlightRequests: 64, maxWaitMs: 60_000 });
+    const held = hold(admission, 20); // under half the limit
+    admission.observeDelay(800); // the machine stalled
+    advance(600);
+    for (const ticket of held) ticket.release();
+    advance(WINDOW_MS);
+    expect(admission.measuredLatencyMs()).toBeGreaterThan(250);
+    expect(admission.limit()).toBe(64);
   });
 
   it('grows while the limit is in use and answers are fast, never beyond MAX_IN_FLIGHT_REQUESTS', () => {
