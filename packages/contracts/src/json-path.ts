@@ -12,9 +12,20 @@ function isIdentifier(key: string): boolean {
   return true;
 }
 
+// Normalization builds a path for every field it checks (a real report has thousands), mostly with the
+// same few keys: whether a key is an identifier is remembered (JSON.parse interns keys, so the lookup is a
+// hash hit), for at most KNOWN_KEYS_MAX keys so that a report of random keys cannot grow it.
+const KNOWN_KEYS_MAX = 4096;
+const identifierKeys = new Map<string, boolean>();
+
 /** The path of `key` inside the object at `parent`. */
 export function childPath(parent: string, key: string): string {
-  return isIdentifier(key) ? `${parent}.${key}` : `${parent}[${JSON.stringify(key)}]`;
+  let identifier = identifierKeys.get(key);
+  if (identifier === undefined) {
+    identifier = isIdentifier(key);
+    if (identifierKeys.size < KNOWN_KEYS_MAX) identifierKeys.set(key, identifier);
+  }
+  return identifier ? `${parent}.${key}` : `${parent}[${JSON.stringify(key)}]`;
 }
 
 /** The path of element `index` inside the array at `parent`. */

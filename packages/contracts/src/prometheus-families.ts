@@ -168,8 +168,14 @@ function normalizeMetric(
   budget: SampleBudget,
 ): Metric {
   const labels = normalizeLabels(metric.label, path, limits);
-  const timestampKey = spelled(metric, 'timestamp_ms', 'timestampMs', path);
-  const timestamp = optionalCount(metric[timestampKey], path, timestampKey);
+  const camelTimestamp = metric.timestampMs;
+  const snakeTimestamp = metric.timestamp_ms;
+  if (camelTimestamp !== undefined && snakeTimestamp !== undefined)
+    bothSpellings('timestamp_ms', 'timestampMs', path);
+  const timestamp =
+    camelTimestamp === undefined
+      ? optionalCount(snakeTimestamp, path, 'timestamp_ms')
+      : optionalCount(camelTimestamp, path, 'timestampMs');
   let value: number | null = null;
   let summary: SummaryValue | null = null;
   let histogram: HistogramValue | null = null;
@@ -272,11 +278,24 @@ function normalizeHistogram(histogram: JsonObject, path: string): HistogramValue
     for (let i = 0; i < rawBuckets.length; i++) {
       const itemPath = indexPath(listPath, i);
       const b = requireObject(rawBuckets[i], itemPath);
-      const boundKey = spelled(b, 'upper_bound', 'upperBound', itemPath);
-      const countKey = spelled(b, 'cumulative_count', 'cumulativeCount', itemPath);
+      // Named reads, not spelled(): a bucket per sample makes this the hottest loop of a real report.
+      const camelBound = b.upperBound;
+      const snakeBound = b.upper_bound;
+      const camelCount = b.cumulativeCount;
+      const snakeCount = b.cumulative_count;
+      if (camelBound !== undefined && snakeBound !== undefined)
+        bothSpellings('upper_bound', 'upperBound', itemPath);
+      if (camelCount !== undefined && snakeCount !== undefined)
+        bothSpellings('cumulative_count', 'cumulativeCount', itemPath);
       buckets.push({
-        upper_bound: requiredDouble(b[boundKey], itemPath, boundKey, 0),
-        cumulative_count: optionalCount(b[countKey], itemPath, countKey) ?? 0,
+        upper_bound:
+          camelBound === undefined
+            ? requiredDouble(snakeBound, itemPath, 'upper_bound', 0)
+            : requiredDouble(camelBound, itemPath, 'upperBound', 0),
+        cumulative_count:
+          (camelCount === undefined
+            ? optionalCount(snakeCount, itemPath, 'cumulative_count')
+            : optionalCount(camelCount, itemPath, 'cumulativeCount')) ?? 0,
       });
     }
   }
@@ -304,6 +323,10 @@ function sampleSum(holder: JsonObject, path: string): number {
 function spelled(holder: JsonObject, snake: string, camel: string, path: string): string {
   if (holder[camel] === undefined) return snake;
   if (holder[snake] === undefined) return camel;
+  return bothSpellings(snake, camel, path);
+}
+
+function bothSpellings(snake: string, camel: string, path: string): never {
   throw new ContractError(
     'INVALID_VALUE',
     `both ${snake} and ${camel} are set; send one`,

@@ -15,10 +15,22 @@ export interface RequestBodyOptions {
 }
 
 /**
- * Text that could spell a `__proto__` key: the word itself, or an escape of one of its letters (`_`,
- * `p`, `r`, `o`, `t`). OPA escapes `<`, `>` and `&` as `\u003c`...; those alone do not start the walk.
+ * Whether the text could spell a `__proto__` key: the word itself, or an escape of one of its letters
+ * (`_`, `p`, `r`, `o`, `t`: `\u005f`, `\u0070`, ...). OPA escapes `<`, `>` and `&` as `\u003c`...; those
+ * alone do not start the walk. Two native substring searches: on a 71 KB real report the regular
+ * expression `__proto__|\\u00(?:5[fF]|6[fF]|7[024])` cost about 2% of the gateway's CPU.
  */
-const PROTO_SPELLING = /__proto__|\\u00(?:5[fF]|6[fF]|7[024])/;
+function couldSpellProto(text: string): boolean {
+  if (text.includes('__proto__')) return true;
+  for (let at = text.indexOf('\\u00'); at !== -1; at = text.indexOf('\\u00', at + 4)) {
+    const high = text.charCodeAt(at + 4);
+    const low = text.charCodeAt(at + 5) | 0x20; // lower case
+    if (high === 0x35 && low === 0x66) return true; // 5f: _
+    if (high === 0x36 && low === 0x66) return true; // 6f: o
+    if (high === 0x37 && (low === 0x30 || low === 0x32 || low === 0x34)) return true; // 70 72 74: p r t
+  }
+  return false;
+}
 
 export function registerRequestBody(app: FastifyInstance, { limitBytes }: RequestBodyOptions): void {
   app.removeAllContentTypeParsers();
@@ -63,7 +75,7 @@ export function parseJson(body: Buffer): unknown {
   } catch (err) {
     throw new GatewayError('MALFORMED_JSON', `body is not valid JSON: ${(err as Error).message}`);
   }
-  if (PROTO_SPELLING.test(text) && hasProtoKey(value))
+  if (couldSpellProto(text) && hasProtoKey(value))
     throw new GatewayError('MALFORMED_JSON', 'the key "__proto__" is not allowed');
   return value;
 }
