@@ -188,9 +188,18 @@ function normalizeMetric(
       if (holder === undefined || holder === null) {
         throw new ContractError('MISSING_FIELD', `a ${type} metric needs "${field}"`, childPath(path, field));
       }
-      const holderPath = childPath(path, field);
-      // proto2 semantics: an unset value is 0.
-      value = requiredDouble(requireObject(holder, holderPath).value, holderPath, 'value', 0);
+      // proto2 semantics: an unset value is 0. The holder's path is built only when something is wrong
+      // with it (a real report has hundreds of these).
+      const raw = isObject(holder) ? holder.value : undefined;
+      value =
+        typeof raw === 'number'
+          ? raw
+          : requiredDouble(
+              requireObject(holder, childPath(path, field)).value,
+              childPath(path, field),
+              'value',
+              0,
+            );
       spend(budget, 1, path, limits);
       break;
     }
