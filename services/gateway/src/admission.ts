@@ -12,14 +12,15 @@
 // body is read and dropped to keep the connection). Counting only the admitted requests' wait, as a bound
 // from the answered rate does, let that queue in front of the admission grow without limit (seconds of p99
 // at twice the capacity).
-//   - measured above the target, with the limit in use (half of it in flight at some point of the window):
-//     the limit is cut by target / measured (at most by half), at most once per target latency (the
-//     requests measured were admitted under the limit before). A slow spell at light load (a stall of the
-//     machine, Kafka slow for a moment) cuts nothing: refusing the few requests there are would not help;
-//     ADMISSION_MAX_WAIT_MS still bounds it;
-//   - at or under the target, with the limit in use: it grows, by 10% while under half the target, else by 1;
-//   - the limit not in use (fewer than half of it in flight all window: the load dropped): it goes back up
-//     to ADMISSION_INITIAL_IN_FLIGHT at once, so a burst after a quiet spell passes.
+//   - measured above the target, with the limit binding (reached in the window): the limit is cut by
+//     target / measured (at most by half), at most once per target latency (the requests measured were
+//     admitted under the limit before). A slow spell under the limit (a stall of the machine, Kafka slow
+//     for a moment, a long PRODUCER_LINGER_MS, a burst smaller than the limit) cuts nothing: refusing the
+//     few requests there are would not help; ADMISSION_MAX_WAIT_MS still bounds it;
+//   - at or under the target, with the limit binding: it grows, by 10% while under half the target, else
+//     by 1;
+//   - fewer than half of it in flight all window (the load dropped): it goes back up to
+//     ADMISSION_INITIAL_IN_FLIGHT at once, so a burst after a quiet spell passes.
 // It stays between ADMISSION_MIN_IN_FLIGHT and MAX_IN_FLIGHT_REQUESTS. MAX_IN_FLIGHT_BYTES caps the bodies (by
 // Content-Length) held at once, whatever their number. When the oldest request whose body has arrived has
 // waited longer than ADMISSION_MAX_WAIT_MS, the gateway is behind whatever the limit says (Kafka slow to
@@ -104,18 +105,19 @@ export function createAdmission(options: AdmissionOptions): Admission {
     if (at - windowStart < WINDOW_MS) return;
     const meanWait = answered > 0 ? waitSum / answered : 0;
     measured = Math.max(meanWait, oldestWaitMs()) + worstDelay;
-    // In use: at least half the limit was in flight at some point of the window.
-    const inUse = peakInFlight >= bound / 2;
+    // Binding: the limit was reached in the window (requests were refused by it, or would have been).
+    const binding = peakInFlight >= Math.floor(bound);
     if (measured > targetLatencyMs) {
-      // Only a limit in use lets the work in that makes the wait; a slow spell at light load (the machine
-      // stalled, Kafka slow for a moment) is not cured by refusing the few requests there are.
-      if (inUse && at - lastCutAt >= targetLatencyMs) {
+      // Only a binding limit is what lets in the work that makes the wait. A slow spell under it (the
+      // machine stalled, Kafka slow for a moment, a long PRODUCER_LINGER_MS, a burst smaller than the
+      // limit) is not cured by refusing the few requests there are; ADMISSION_MAX_WAIT_MS bounds it.
+      if (binding && at - lastCutAt >= targetLatencyMs) {
         bound = Math.max(floor, bound * Math.max(MAX_CUT, targetLatencyMs / measured));
         lastCutAt = at;
       }
-    } else if (!inUse) {
+    } else if (peakInFlight < bound / 2) {
       bound = Math.max(bound, initial);
-    } else {
+    } else if (binding) {
       const step = measured < targetLatencyMs / 2 ? Math.max(1, bound * FAST_GROWTH) : 1;
       bound = Math.min(maxInFlightRequests, bound + step);
     }

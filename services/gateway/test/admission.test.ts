@@ -87,6 +87,16 @@ describe('request admission', () => {
     expect(admission.limit()).toBe(6);
   });
 
+  it('lets a burst under the limit pass whole, however long its answers take (a long Kafka linger)', () => {
+    const { admission, advance } = clocked({ initialInFlightRequests: 64, maxWaitMs: 10_000 });
+    const early = hold(admission, 30);
+    advance(300); // 300 ms without an answer: above the target
+    const late = hold(admission, 30); // the rest of the same burst, 60 in all
+    advance(300);
+    expect(admission.limit()).toBe(64);
+    for (const ticket of [...early, ...late]) ticket.release();
+  });
+
   it('cuts nothing for a slow spell at light load: refusing the few requests there are would not help', () => {
     const { admission, advance } = clocked({ initialInFlightRequests: 64, maxWaitMs: 60_000 });
     const held = hold(admission, 20); // under half the limit
