@@ -87,6 +87,15 @@ describe('request admission', () => {
     expect(admission.limit()).toBe(6);
   });
 
+  it('cuts for a late event loop even under the limit: the queue in front is not counted in flight', () => {
+    const { admission, advance } = clocked({ initialInFlightRequests: 64, maxWaitMs: 10_000 });
+    const held = hold(admission, 50); // under the limit, which is never reached...
+    admission.observeDelay(400); // ...because the loop reads new sockets 400 ms late
+    advance(WINDOW_MS);
+    expect(admission.limit()).toBe(32); // 64 × 250 / 500, at most halved
+    for (const ticket of held) ticket.release();
+  });
+
   it('lets a burst under the limit pass whole, however long its answers take (a long Kafka linger)', () => {
     const { admission, advance } = clocked({ initialInFlightRequests: 64, maxWaitMs: 10_000 });
     const early = hold(admission, 30);
