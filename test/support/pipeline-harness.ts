@@ -27,12 +27,45 @@ export interface PipelineHarness {
   close(): Promise<void>;
 }
 
+/**
+ * A loopback port nothing listens on: any the kernel picks, or with TEST_PORT_RANGE=<first>-<last> the
+ * next free one of that range (several people's stacks and benchmarks on one machine, each in its own
+ * block). Ports of the range are handed out in turn, so two calls never return the same one.
+ */
 export async function freePort(): Promise<number> {
+  const range = testPortRange(process.env.TEST_PORT_RANGE);
+  if (!range) return listenable(0) as Promise<number>;
+  for (let tried = 0; tried <= range.last - range.first; tried++) {
+    const port = range.first + (nextInRange++ % (range.last - range.first + 1));
+    if ((await listenable(port)) !== null) return port;
+  }
+  throw new Error(`no free port in TEST_PORT_RANGE ${process.env.TEST_PORT_RANGE}`);
+}
+
+let nextInRange = 0;
+
+function testPortRange(value: string | undefined): { first: number; last: number } | null {
+  if (!value) return null;
+  const match = /^(\d+)-(\d+)$/.exec(value.trim());
+  const first = Number(match?.[1]);
+  const last = Number(match?.[2]);
+  if (!match || first < 1 || last > 65535 || first > last) {
+    throw new Error(`TEST_PORT_RANGE must be <first>-<last>, got "${value}"`);
+  }
+  return { first, last };
+}
+
+/** Listens on `port` (0: any) and lets go: the port bound, or null when it is taken. */
+async function listenable(port: number): Promise<number | null> {
   const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
+  const bound = await new Promise<boolean>((resolve) => {
+    server.once('error', () => resolve(false));
+    server.listen(port, '127.0.0.1', () => resolve(true));
+  });
+  if (!bound) return null;
+  const address = (server.address() as { port: number }).port;
   await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
+  return address;
 }
 
 function releasesJson(tags: string[]): string {
