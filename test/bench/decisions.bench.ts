@@ -15,14 +15,16 @@
 //   KAFKA_BROKERS=… CLICKHOUSE_URL=… npx tsx test/bench/decisions.bench.ts [--seconds 10] [--rounds 3]
 //     [--warmup 5] [--connections 10] [--no-floors] [--records 50000] [--rate 20000] [--pipeline-seconds 20]
 //     [--concurrency 16]
-//     [--only gateway,loader,pipeline]
+//     [--only gateway,loader,pipeline] [--loader-profile <file prefix>]
 import { randomUUID } from 'node:crypto';
+import { writeFileSync } from 'node:fs';
 import http from 'node:http';
+import inspector from 'node:inspector/promises';
 import { parseArgs } from 'node:util';
 import { gunzipSync } from 'node:zlib';
 import { createClickHouseClient, DECISION_TABLE_SPECS, runMigrations } from '@opa-fleet/clickhouse';
-import { type DecisionEvent, encodeDecisionBatches, normalizeDecisionChunk } from '@opa-fleet/contracts';
-import { flattenDecision } from '@opa-fleet/flatten';
+import { decisionEventsOf, encodeDecisionBatches, normalizeDecisionChunk } from '@opa-fleet/contracts';
+import { type DecisionRow, flattenDecision } from '@opa-fleet/flatten';
 import { topicNames } from '@opa-fleet/kafka';
 import { createMetrics } from '@opa-fleet/runtime';
 import { pino } from 'pino';
@@ -62,6 +64,8 @@ const { values } = parseArgs({
     'pipeline-seconds': { type: 'string', default: '20' },
     concurrency: { type: 'string', default: '16' },
     only: { type: 'string', default: 'gateway,loader,pipeline' },
+    // Writes a CPU profile of each decision-loader run (the profiler slows it: not for the figures).
+    'loader-profile': { type: 'string' },
   },
 });
 const parts = new Set(values.only.split(','));
@@ -171,21 +175,38 @@ async function gatewayPart(): Promise<void> {
 // ---- decision-loader ------------------------------------------------------------------------------
 
 /**
- * About `count` DecisionEvents as the gateway makes them (generated chunks through normalizeDecisionChunk),
- * with the records it produces for them: a DecisionBatch per chunk (one instance per chunk, as OPA sends).
+ * The records the gateway produces for about `count` DecisionEvents (generated chunks through
+ * normalizeDecisionChunk): a DecisionBatch per chunk (one instance per chunk, as OPA sends). Only the
+ * encoded records are kept (outside the JavaScript heap), so the loader does not run, and collect
+ * garbage, beside hundreds of thousands of event objects it never made.
  */
 function decisionRecords(count: number, seed: number) {
   const generator = createDecisionChunks({ seed });
-  const events: DecisionEvent[] = [];
   const records: { key: string; value: Buffer }[] = [];
   const context = { receivedAt: Date.now() * 1000, gatewayId: 'bench', userAgent: UA, partition: null };
-  while (events.length < count) {
+  for (let events = 0; events < count; ) {
     const body = JSON.parse(gunzipSync(generator.next().body).toString('utf8'));
-    const chunk = normalizeDecisionChunk(body, context, randomUUID).events.slice(0, count - events.length);
-    events.push(...chunk);
+    const chunk = normalizeDecisionChunk(body, context, randomUUID).events.slice(0, count - events);
+    events += chunk.length;
     for (const batch of encodeDecisionBatches(chunk)) records.push({ key: batch.key, value: batch.value });
   }
-  return { events, records };
+  return records;
+}
+
+/** A CPU profile of this process (the loader runs in it) from now until stop(), written to `file`. */
+async function startCpuProfile(file: string): Promise<{ stop(): Promise<void> }> {
+  const session = new inspector.Session();
+  session.connect();
+  await session.post('Profiler.enable');
+  await session.post('Profiler.start');
+  return {
+    async stop() {
+      const { profile } = await session.post('Profiler.stop');
+      writeFileSync(file, JSON.stringify(profile));
+      session.disconnect();
+      console.log(`  CPU profile of the loader run: ${file}`);
+    },
+  };
 }
 
 async function loaderPart(): Promise<void> {
@@ -194,8 +215,7 @@ async function loaderPart(): Promise<void> {
   const run = randomUUID().slice(0, 8);
   const prefix = `bench-dloader-${run}.`;
   const logger = pino({ level: process.env.LOG_LEVEL ?? 'warn' });
-  const { events, records: encoded } = decisionRecords(N, 2);
-  const records = events.map((e) => ({ decisions: [flattenDecision(e)] }));
+  const encoded = decisionRecords(N, 2);
   const topic = topicNames(prefix).decisions;
   const databases: string[] = [];
   console.log(
@@ -229,14 +249,22 @@ async function loaderPart(): Promise<void> {
         PORT: '0',
       });
       const registry = createMetrics('bench-decision-loader');
+      const profile = values['loader-profile']
+        ? await startCpuProfile(`${values['loader-profile']}.${round + 1}.cpuprofile`)
+        : null;
       const loader = await timeLoader(
         buildDecisionLoader({ config, logger, registry }),
         registry,
         'decisions',
         N,
       );
-      // The baseline: the same rows, flattened beforehand, in batches as large as the loader's.
+      await profile?.stop();
+      // The baseline: the same rows, made from the same records between the two timings (and let go
+      // after), in batches as large as the loader's.
       const perBatch = Math.min(config.batch.maxRows, Math.ceil(N / Math.max(1, loader.flushes)));
+      let records: { decisions: DecisionRow[] }[] | null = encoded.flatMap((r) =>
+        decisionEventsOf(r.value).map((e) => ({ decisions: [flattenDecision(e)] })),
+      );
       const baselineSeconds = await writeThroughLoaderWriter({
         url: clickhouseUrl,
         database: baselineDb,
@@ -244,6 +272,7 @@ async function loaderPart(): Promise<void> {
         records,
         perBatch,
       });
+      records = null;
       const client = createClickHouseClient({ url: clickhouseUrl, database: loaderDb });
       const result = await client.query({
         query: 'SELECT uniqExact(decision_id) AS n FROM decisions',

@@ -23,6 +23,7 @@ import {
   createClickHouseClient,
   LOADER_TABLES,
   loadMigrations,
+  payloadBytes,
   renderStatements,
   runMigrations,
   STATUS_TABLE_SPECS,
@@ -208,7 +209,7 @@ async function onCurrentClickHouse(
       STATUS_TABLES.filter((t) => batch.rowsOf(t) > 0).map((table) => {
         const payload = batch.payloadOf(table);
         const file = join(dir, `${b}-${table}.${payload.format}`);
-        writeFileSync(file, payload.body);
+        writeFileSync(file, payloadBytes(payload));
         const columns = payload.columns ? ` (${payload.columns.join(', ')})` : '';
         return { table, columns, file, format: payload.format };
       }),

@@ -28,33 +28,44 @@ export interface PipelineHarness {
 }
 
 /**
- * A loopback port free right now: any the kernel picks, or, with TEST_PORT_RANGE=low-high (several stacks
- * share one machine, each in its own block of ports), one in that range, probed from a random place in it.
+ * A loopback port nothing listens on: any the kernel picks, or with TEST_PORT_RANGE=<first>-<last> the
+ * next free one of that range (several people's stacks and benchmarks on one machine, each in its own
+ * block). Ports of the range are handed out in turn, so two calls never return the same one.
  */
 export async function freePort(): Promise<number> {
-  const range = /^(\d+)-(\d+)$/.exec(process.env.TEST_PORT_RANGE ?? '');
-  if (range === null) return listenOnce(0) as Promise<number>;
-  const low = Number(range[1]);
-  const size = Number(range[2]) - low + 1;
-  const start = Math.floor(Math.random() * size);
-  for (let i = 0; i < size; i++) {
-    const port = await listenOnce(low + ((start + i) % size));
-    if (port !== null) return port;
+  const range = testPortRange(process.env.TEST_PORT_RANGE);
+  if (!range) return listenable(0) as Promise<number>;
+  for (let tried = 0; tried <= range.last - range.first; tried++) {
+    const port = range.first + (nextInRange++ % (range.last - range.first + 1));
+    if ((await listenable(port)) !== null) return port;
   }
   throw new Error(`no free port in TEST_PORT_RANGE ${process.env.TEST_PORT_RANGE}`);
 }
 
-/** Listens on `port` (0: any) and closes again; the port it got, or null when it is taken. */
-async function listenOnce(port: number): Promise<number | null> {
+let nextInRange = 0;
+
+function testPortRange(value: string | undefined): { first: number; last: number } | null {
+  if (!value) return null;
+  const match = /^(\d+)-(\d+)$/.exec(value.trim());
+  const first = Number(match?.[1]);
+  const last = Number(match?.[2]);
+  if (!match || first < 1 || last > 65535 || first > last) {
+    throw new Error(`TEST_PORT_RANGE must be <first>-<last>, got "${value}"`);
+  }
+  return { first, last };
+}
+
+/** Listens on `port` (0: any) and lets go: the port bound, or null when it is taken. */
+async function listenable(port: number): Promise<number | null> {
   const server = createServer();
-  const listening = await new Promise<boolean>((resolve) => {
+  const bound = await new Promise<boolean>((resolve) => {
     server.once('error', () => resolve(false));
     server.listen(port, '127.0.0.1', () => resolve(true));
   });
-  if (!listening) return null;
-  const got = (server.address() as { port: number }).port;
+  if (!bound) return null;
+  const address = (server.address() as { port: number }).port;
   await new Promise<void>((resolve) => server.close(() => resolve()));
-  return got;
+  return address;
 }
 
 function releasesJson(tags: string[]): string {

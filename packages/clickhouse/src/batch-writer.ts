@@ -110,14 +110,15 @@ export class BatchWriter {
   ): Promise<void> {
     const started = performance.now();
     const { body, columns, format } = payload;
-    const bytes = typeof body === 'string' ? Buffer.byteLength(body) : body.length;
+    const bytes =
+      typeof body === 'string' ? Buffer.byteLength(body) : body.reduce((n, piece) => n + piece.length, 0);
     const columnList = columns ? ` (${columns.join(', ')})` : '';
     let ok = false;
     try {
       // exec with a pre-encoded body: the rows were encoded once when they were added to the batch.
       const result = await this.options.client.exec({
         query: `INSERT INTO ${this.options.database}.${table}${columnList} FORMAT ${format}`,
-        values: Readable.from([body]),
+        values: Readable.from(typeof body === 'string' ? [body] : body),
         clickhouse_settings: this.settingsFor(token),
       });
       result.stream.resume();

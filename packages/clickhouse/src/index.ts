@@ -49,7 +49,7 @@ export {
   type ServerFeatures,
   serverFeatures,
 } from './server-features';
-export { type InsertPayload, TableBatch, type TableRows } from './table-batch';
+export { type InsertPayload, payloadBytes, TableBatch, type TableRows } from './table-batch';
 export { createTableBatchSink, type RowsByTable, type TableBatchSink } from './table-batch-sink';
 export {
   DECISION_ROW_BINARY,

@@ -14,27 +14,42 @@ export class RowBinaryRows {
   ) {}
 }
 
+/**
+ * Writes RowBinary into a buffer that grows as needed. Two ways to use it: as one growing body
+ * (bytes(), truncate()), or as an arena that hands out what was written (take()): bytes taken are
+ * never written over again, so they are views, not copies, and when the buffer is full only the
+ * bytes not yet taken move to a fresh one (the buffers taken from stay alive while views of them do).
+ */
 export class RowBinaryWriter {
   private buf: Buffer;
   private pos = 0;
+  /** Where the bytes not yet taken start (0 until the first take()). */
+  private start = 0;
 
-  constructor(initialBytes = 64 * 1024) {
+  constructor(private readonly initialBytes = 64 * 1024) {
     this.buf = Buffer.allocUnsafe(initialBytes);
   }
 
-  /** Bytes written so far. */
+  /** The bytes written since the last take() (or since the start), as a view that stays valid. */
+  take(): Buffer {
+    const taken = this.buf.subarray(this.start, this.pos);
+    this.start = this.pos;
+    return taken;
+  }
+
+  /** Bytes written so far (since the last take()). */
   get length(): number {
-    return this.pos;
+    return this.pos - this.start;
   }
 
-  /** Drops everything written after `length` (a row that failed half way). */
+  /** Drops everything written after `length` (a row that failed half way), counted as `length` is. */
   truncate(length: number): void {
-    this.pos = Math.min(this.pos, length);
+    this.pos = this.start + Math.max(0, Math.min(this.pos - this.start, length));
   }
 
-  /** The bytes written, as a view (valid until the next write). */
+  /** The bytes written (since the last take()), as a view (valid until the next write). */
   bytes(): Buffer {
-    return this.buf.subarray(0, this.pos);
+    return this.buf.subarray(this.start, this.pos);
   }
 
   /** Bytes already in RowBinary form (rows cut out of another writer). */
@@ -181,8 +196,13 @@ export class RowBinaryWriter {
 
   private ensure(bytes: number): void {
     if (this.pos + bytes <= this.buf.length) return;
-    const grown = Buffer.allocUnsafe(Math.max(this.buf.length * 2, this.pos + bytes));
-    this.buf.copy(grown, 0, 0, this.pos);
+    // Only the bytes not taken move; an arena starts a buffer of its usual size, a body doubles.
+    const kept = this.pos - this.start;
+    const size = this.start > 0 ? this.initialBytes : this.buf.length * 2;
+    const grown = Buffer.allocUnsafe(Math.max(size, 2 * (kept + bytes)));
+    this.buf.copy(grown, 0, this.start, this.pos);
     this.buf = grown;
+    this.pos = kept;
+    this.start = 0;
   }
 }

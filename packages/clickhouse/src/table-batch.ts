@@ -4,6 +4,10 @@
 // leave the batch as it was, so the caller can dead-letter the record and go on. Each addAll() is one
 // record: where every record's rows start is kept, so part(from, to) can cut the rows of records
 // [from, to) out as a batch of their own without encoding them again (bisection of a refused batch).
+// A RowBinary table's body is kept in pieces: rows a transcoder wrote are taken as they are (views, not
+// copies), rows encoded here are taken from the chunk's own writer used as an arena, so neither is
+// copied into one growing buffer (at 32 MB a batch, those copies and the fresh memory they touched
+// were the decision-loader's largest cost after the transcode itself).
 
 import { RowBinaryRows, RowBinaryWriter } from './row-binary';
 import { encodeRow, type RowBinarySpec, type TableSpec } from './row-encoder';
@@ -15,7 +19,8 @@ interface TableChunk {
   spec: TableSpec;
   /** JSONEachRow lines; unused for a RowBinary table. */
   lines: string[];
-  binary: RowBinaryWriter | null;
+  /** A RowBinary table: its body in pieces, in order, and the writer rows are encoded into. */
+  binary: { pieces: Buffer[]; writer: RowBinaryWriter } | null;
   rows: number;
   bytes: number;
   /** The record whose rows came first (records before it have none here). */
@@ -30,13 +35,16 @@ export interface InsertPayload {
   format: 'JSONEachRow' | 'RowBinary';
   /** The columns the body holds, in order; null when the body names them (JSONEachRow). */
   columns: readonly string[] | null;
-  body: string | Buffer;
+  /** JSONEachRow text, or RowBinary bytes in pieces (sent one after the other, never joined). */
+  body: string | readonly Buffer[];
 }
 
 interface ChunkMark {
   chunk: TableChunk;
   lines: number;
-  binaryLength: number;
+  pieces: number;
+  /** The last piece then (a piece added after it may have extended it). */
+  lastPiece: Buffer | undefined;
   rows: number;
   bytes: number;
 }
@@ -75,7 +83,8 @@ export class TableBatch {
         marks.push({
           chunk,
           lines: chunk.lines.length,
-          binaryLength: chunk.binary?.length ?? 0,
+          pieces: chunk.binary?.pieces.length ?? 0,
+          lastPiece: chunk.binary?.pieces.at(-1),
           rows: chunk.rows,
           bytes: chunk.bytes,
         });
@@ -90,7 +99,11 @@ export class TableBatch {
     } catch (err) {
       for (const mark of marks.reverse()) {
         mark.chunk.lines.length = mark.lines;
-        mark.chunk.binary?.truncate(mark.binaryLength);
+        if (mark.chunk.binary) {
+          mark.chunk.binary.pieces.length = mark.pieces;
+          if (mark.lastPiece) mark.chunk.binary.pieces[mark.pieces - 1] = mark.lastPiece;
+          mark.chunk.binary.writer.truncate(0); // bytes taken already are left unused
+        }
         mark.chunk.rows = mark.rows;
         mark.chunk.bytes = mark.bytes;
       }
@@ -122,7 +135,7 @@ export class TableBatch {
       const cut = part.chunkOf(table, 0);
       cut.rowStarts = [];
       cut.byteStarts = [];
-      if (cut.binary) cut.binary.raw(chunk.binary!.bytes().subarray(b0, b1));
+      if (cut.binary) cut.binary.pieces = slicePieces(chunk.binary!.pieces, b0, b1);
       else cut.lines = chunk.lines.slice(r0, r1);
       cut.rows = r1 - r0;
       cut.bytes = b1 - b0;
@@ -165,7 +178,7 @@ export class TableBatch {
     const chunk = this.tables.get(table);
     const binary = chunk?.spec.rowBinary;
     if (chunk?.binary && binary) {
-      return { format: 'RowBinary', columns: binary.columns, body: chunk.binary.bytes() };
+      return { format: 'RowBinary', columns: binary.columns, body: chunk.binary.pieces };
     }
     return { format: 'JSONEachRow', columns: null, body: chunk?.lines.join('') ?? '' };
   }
@@ -177,7 +190,7 @@ export class TableBatch {
       chunk = {
         spec,
         lines: [],
-        binary: spec.rowBinary ? new RowBinaryWriter() : null,
+        binary: spec.rowBinary ? { pieces: [], writer: new RowBinaryWriter(ENCODE_ARENA_BYTES) } : null,
         rows: 0,
         bytes: 0,
         firstRecord: record,
@@ -189,6 +202,14 @@ export class TableBatch {
     return chunk;
   }
 }
+
+/** A payload's body as one buffer (tools and tests; the writer sends the pieces as they are). */
+export function payloadBytes(payload: InsertPayload): Buffer {
+  return typeof payload.body === 'string' ? Buffer.from(payload.body) : Buffer.concat(payload.body);
+}
+
+/** Buffers of the writer rows are encoded into: a 35 KB status record's samples, about 30 to a buffer. */
+const ENCODE_ARENA_BYTES = 1024 * 1024;
 
 /** Rows and bytes of `chunk` before record `record` (`records`: the end). */
 function startOf(chunk: TableChunk, record: number, records: number): [number, number] {
@@ -214,9 +235,37 @@ function appendLines(chunk: TableChunk, rows: TableRows): number {
 }
 
 function appendBinary(chunk: TableChunk, spec: RowBinarySpec, rows: TableRows): number {
-  const out = chunk.binary!;
-  const start = out.length;
-  if (rows instanceof RowBinaryRows) out.raw(rows.bytes);
-  else for (const row of rows) spec.write(row, out);
-  return out.length - start;
+  const { pieces, writer } = chunk.binary!;
+  if (rows instanceof RowBinaryRows) {
+    appendPiece(pieces, Buffer.from(rows.bytes.buffer, rows.bytes.byteOffset, rows.bytes.byteLength));
+    return rows.bytes.byteLength;
+  }
+  for (const row of rows) spec.write(row, writer);
+  const taken = writer.take();
+  appendPiece(pieces, taken);
+  return taken.length;
+}
+
+/** Adds a piece; one that continues the last in the same memory (an arena's next rows) extends it. */
+function appendPiece(pieces: Buffer[], piece: Buffer): void {
+  if (piece.length === 0) return;
+  const last = pieces[pieces.length - 1];
+  if (last && last.buffer === piece.buffer && last.byteOffset + last.length === piece.byteOffset) {
+    pieces[pieces.length - 1] = Buffer.from(last.buffer, last.byteOffset, last.length + piece.length);
+  } else pieces.push(piece);
+}
+
+/** Bytes [from, to) of a body in pieces, as pieces (views). */
+function slicePieces(pieces: readonly Buffer[], from: number, to: number): Buffer[] {
+  const cut: Buffer[] = [];
+  let offset = 0;
+  for (const piece of pieces) {
+    const end = offset + piece.length;
+    if (end > from && offset < to) {
+      cut.push(piece.subarray(Math.max(0, from - offset), Math.min(piece.length, to - offset)));
+    }
+    offset = end;
+    if (offset >= to) break;
+  }
+  return cut;
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { RowBinaryWriter, SAMPLE_ROW_BINARY, STATUS_TABLE_SPECS, TableBatch } from '../src';
+import { payloadBytes, RowBinaryWriter, SAMPLE_ROW_BINARY, STATUS_TABLE_SPECS, TableBatch } from '../src';
 import { ddlColumns } from './ddl-columns';
 
 const hex = (write: (w: RowBinaryWriter) => void, initialBytes?: number) => {
@@ -72,6 +72,25 @@ describe('RowBinaryWriter', () => {
     w.truncate(mark);
     expect(w.bytes().toString('hex')).toBe('056669727374');
   });
+
+  it('hands out what it wrote as views that later writes, truncates and growth leave intact', () => {
+    const w = new RowBinaryWriter(16);
+    w.string('first');
+    const first = w.take();
+    w.string('second');
+    w.truncate(0); // drops 'second', not what was taken
+    w.string('third');
+    const third = w.take();
+    for (let i = 0; i < 100; i++) w.string(`row ${i}`); // past the buffer: a fresh one
+    const rest = w.take();
+    expect(first.toString('hex')).toBe('056669727374');
+    expect(third.toString('hex')).toBe('057468697264');
+    expect(rest.length).toBe(
+      Array.from({ length: 100 }, (_, i) => 1 + `row ${i}`.length).reduce((a, b) => a + b),
+    );
+    expect(rest.subarray(0, 6).toString('hex')).toBe('05726f772030');
+    expect(w.length).toBe(0);
+  });
 });
 
 describe('prometheus_samples as RowBinary', () => {
@@ -119,7 +138,7 @@ describe('prometheus_samples as RowBinary', () => {
     const before = {
       rows: batch.rows,
       bytes: batch.bytes,
-      body: Buffer.from(batch.payloadOf('prometheus_samples').body),
+      body: payloadBytes(batch.payloadOf('prometheus_samples')),
     };
     expect(() =>
       batch.addAll([
@@ -133,6 +152,6 @@ describe('prometheus_samples as RowBinary', () => {
     const payload = batch.payloadOf('prometheus_samples');
     expect(payload.format).toBe('RowBinary');
     expect(payload.columns).toEqual(SAMPLE_ROW_BINARY.columns);
-    expect(Buffer.from(payload.body).equals(before.body)).toBe(true);
+    expect(payloadBytes(payload).equals(before.body)).toBe(true);
   });
 });

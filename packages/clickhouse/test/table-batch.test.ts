@@ -2,7 +2,7 @@
 // records alone would have made, so a refused batch is bisected without encoding (or decoding and
 // flattening) its records again.
 import { describe, expect, it } from 'vitest';
-import { RowBinaryRows, RowBinaryWriter, STATUS_TABLE_SPECS, TableBatch } from '../src';
+import { payloadBytes, RowBinaryRows, RowBinaryWriter, STATUS_TABLE_SPECS, TableBatch } from '../src';
 
 const sample = (seq: number) => ({
   event_id: `e${seq}`,
@@ -41,7 +41,7 @@ function contentOf(batch: TableBatch) {
     bytes: batch.bytes,
     records: batch.records,
     tables: Object.fromEntries(
-      batch.tablesInOrder().map((t) => [t, Buffer.from(batch.payloadOf(t).body).toString('hex')]),
+      batch.tablesInOrder().map((t) => [t, payloadBytes(batch.payloadOf(t)).toString('hex')]),
     ),
   };
 }
@@ -102,6 +102,45 @@ describe('TableBatch with rows already in RowBinary', () => {
     objects.addAll([['prometheus_samples', [sample(3)]]]);
     expect(contentOf(pre)).toEqual(contentOf(objects));
     expect(contentOf(pre.part(1, 2))).toEqual(contentOf(objects.part(1, 2)));
+  });
+
+  it('rolls a failed record back even where its rows continued the piece before', () => {
+    const batch = new TableBatch(STATUS_TABLE_SPECS);
+    batch.addAll([['prometheus_samples', [sample(1)]]]);
+    const before = payloadBytes(batch.payloadOf('prometheus_samples'));
+    expect(() =>
+      batch.addAll([
+        ['prometheus_samples', [sample(2)]],
+        ['bundles', new RowBinaryRows(1, Buffer.from([0]))],
+      ]),
+    ).toThrow(TypeError);
+    expect(payloadBytes(batch.payloadOf('prometheus_samples')).equals(before)).toBe(true);
+    batch.addAll([['prometheus_samples', [sample(3)]]]);
+    const objects = new TableBatch(STATUS_TABLE_SPECS);
+    objects.addAll([['prometheus_samples', [sample(1)]]]);
+    objects.addAll([['prometheus_samples', [sample(3)]]]);
+    expect(contentOf(batch)).toEqual(contentOf(objects));
+  });
+
+  it('cuts records out of a body in several pieces', () => {
+    const spec = STATUS_TABLE_SPECS.get('prometheus_samples')!.rowBinary!;
+    const pre = new TableBatch(STATUS_TABLE_SPECS);
+    const objects = new TableBatch(STATUS_TABLE_SPECS);
+    for (let seq = 0; seq < 6; seq++) {
+      const w = new RowBinaryWriter(); // a buffer of its own: one piece per record
+      spec.write(sample(seq), w);
+      pre.addAll([['prometheus_samples', new RowBinaryRows(1, w.take())]]);
+      objects.addAll([['prometheus_samples', [sample(seq)]]]);
+    }
+    expect(pre.payloadOf('prometheus_samples').body).toHaveLength(6);
+    for (const [from, to] of [
+      [0, 6],
+      [1, 4],
+      [2, 3],
+      [5, 6],
+    ] as const) {
+      expect(contentOf(pre.part(from, to))).toEqual(contentOf(objects.part(from, to)));
+    }
   });
 
   it('refuses them for a JSONEachRow table, leaving the batch as it was', () => {

@@ -22,6 +22,7 @@ import {
 } from '@opa-fleet/clickhouse';
 import {
   type BatchConsumer,
+  type BatchConsumerOptions,
   type ConsumedRecord,
   createBatchConsumer,
   createDeadLetterSink,
@@ -56,6 +57,8 @@ export interface LoaderDefinition<T extends RowsByTable<T>> {
   tables: ReadonlyMap<string, TableSpec>;
   /** The per-record pipeline: decode -> flatten, rows per table. Throws to dead-letter the record. */
   rowsOf: (record: ConsumedRecord, names: TopicNames) => T;
+  /** kafkajs consumer settings for this loader's records (e.g. fetch sizes for large records). */
+  consumerConfig?: BatchConsumerOptions<unknown>['consumerConfig'];
 }
 
 export function createLoaderService<T extends RowsByTable<T>>(
@@ -91,6 +94,7 @@ export function createLoaderService<T extends RowsByTable<T>>(
     observer: metrics.observer,
     exactlyOnce: config.exactlyOnce,
     afterWrite,
+    consumerConfig: definition.consumerConfig,
   });
   metrics.trackStatus(() => consumer.status());
 

@@ -20,5 +20,8 @@ export function buildDecisionLoader(deps: {
     topicRefreshMs: deps.config.topicRefreshMs,
     tables: DECISION_TABLE_SPECS,
     rowsOf: decisionRowsOf,
+    // A record is a whole upload (about 300 KB for OPA's 32 KB chunks): kafkajs' default of 1 MiB per
+    // partition and fetch reads three of them per round trip, which paced a loader catching up.
+    consumerConfig: { maxBytesPerPartition: 8 * 1024 * 1024, maxBytes: 32 * 1024 * 1024 },
   });
 }

@@ -2,6 +2,9 @@
 // and partition topics created on first use. The pure decision is statusTopicFor (packages/kafka); this adds
 // the state it needs: which partition topics of the stream exist (seeded from the broker, so the cap holds
 // across restarts) and the one-time creation of new ones. One instance per stream: each has its own cap.
+// The topics of the allow-listed partitions are made at start-up (init), leaders included: on a cluster
+// just started, creating a replicated topic on the first upload took longer than the produce timeout,
+// and OPA got 503s for partitions the operator had named in advance.
 import {
   KafkaError,
   type PartitionedStream,
@@ -16,7 +19,10 @@ import { GatewayError } from './errors';
 export type AcceptedRoute = Exclude<StatusRoute, { kind: 'rejected' }>;
 
 export interface PartitionTopics {
-  /** Learns the existing partition topics from the broker. */
+  /**
+   * Learns the existing partition topics from the broker and, when it may create topics, creates the
+   * allow-listed partitions' missing ones, resolving once every partition of them has a leader.
+   */
   init(): Promise<void>;
   /** Throws GatewayError for a refused partition, KafkaError (-> 503) when a topic cannot be created. */
   route(partition: string | null): Promise<AcceptedRoute>;
@@ -29,7 +35,7 @@ export interface PartitionTopicsOptions {
   stream?: PartitionedStream;
   policy: TopicPolicy;
   /** null: never create topics (they are provisioned by operators). */
-  admin: Pick<TopicAdmin, 'ensureTopic' | 'listTopics'> | null;
+  admin: Pick<TopicAdmin, 'ensureTopic' | 'ensureTopics' | 'listTopics'> | null;
   numPartitions: number;
   replicationFactor: number;
   /** A request waits at most this long for a new topic (then 503); creation goes on in the background. */
@@ -44,13 +50,15 @@ export function createPartitionTopics(options: PartitionTopicsOptions): Partitio
   const ready = new Set<string>();
   const streamPrefix = `${policy.prefix}${stream}.`;
 
+  const specOf = (topic: string) => ({
+    topic,
+    numPartitions: options.numPartitions,
+    replicationFactor: options.replicationFactor,
+  });
+
   async function ensure(topic: string): Promise<void> {
     if (ready.has(topic) || !admin) return;
-    const created = admin.ensureTopic({
-      topic,
-      numPartitions: options.numPartitions,
-      replicationFactor: options.replicationFactor,
-    });
+    const created = admin.ensureTopic(specOf(topic));
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<never>((_, reject) => {
       timer = setTimeout(
@@ -77,6 +85,9 @@ export function createPartitionTopics(options: PartitionTopicsOptions): Partitio
         ready.add(topic);
         if (!allowListedTopics.has(topic)) autoTopics.add(topic);
       }
+      const missing = [...allowListedTopics].filter((topic) => !ready.has(topic));
+      await admin.ensureTopics(missing.map(specOf)); // waits for the leaders (topic-admin.ts)
+      for (const topic of missing) ready.add(topic);
     },
     async route(partition) {
       const route = statusTopicFor(partition, policy, autoTopics, stream);

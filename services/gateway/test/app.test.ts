@@ -119,6 +119,18 @@ describe('reports', () => {
     expect(t.created).toEqual(['opa.status.prod']);
   });
 
+  it("creates the allow-listed partitions' status and decisions topics at start, before any upload", async () => {
+    const t = await buildTestApp({ STATUS_PARTITION_ALLOW: 'prod,eu' });
+    expect([...t.created].sort()).toEqual([
+      'opa.decisions.eu',
+      'opa.decisions.prod',
+      'opa.status.eu',
+      'opa.status.prod',
+    ]);
+    await post(t, '/status/prod', STATUS);
+    expect(t.created).toHaveLength(4); // the first report finds its topic made
+  });
+
   it('decodes /status/a%2Fb and /status/a/b to the partition "a/b"', async () => {
     const t = await buildTestApp({ STATUS_PARTITION_ALLOW: 'a/b' });
     expect((await post(t, '/status/a%2Fb', STATUS)).statusCode).toBe(200);

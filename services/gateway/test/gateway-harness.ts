@@ -76,6 +76,10 @@ export async function buildTestApp(
         ensureTopic: async (spec) => {
           created.push(spec.topic);
         },
+        ensureTopics: async (specs) => {
+          created.push(...specs.map((s) => s.topic));
+          return specs.map((s) => s.topic);
+        },
         listTopics: async () => [],
       },
       numPartitions: 1,

@@ -6,7 +6,6 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { request as httpRequest } from 'node:http';
-import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import {
   normalizeStatus,
@@ -17,7 +16,7 @@ import {
   type TelemetryReport,
   telemetryCodec,
 } from '@opa-fleet/contracts';
-import { createKafkaClient, topicNames } from '@opa-fleet/kafka';
+import { createKafkaClient, partitionTopicName, topicNames } from '@opa-fleet/kafka';
 import type { Consumer } from 'kafkajs';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -27,6 +26,7 @@ import {
   readFixtureText,
   realOpaStatusBodies,
 } from '../../../test/support/fixtures';
+import { freePort } from '../../../test/support/pipeline-harness';
 
 const brokers = process.env.KAFKA_BROKERS ?? '';
 const repoRoot = fileURLToPath(new URL('../../../', import.meta.url));
@@ -39,14 +39,6 @@ interface Gateway {
   child: ChildProcess;
   output: string[];
   exit: Promise<number | null>;
-}
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
 }
 
 async function startGateway(env: Record<string, string>, waitReady = true): Promise<Gateway> {
@@ -144,6 +136,26 @@ describe('gateway with real Kafka', () => {
 
   afterAll(async () => {
     await stopGateway(gateway);
+  });
+
+  it('is ready only with the allow-listed partition topics made, every partition led, before any upload', async () => {
+    const kafka = createKafkaClient({ brokers: brokers.split(','), clientId: 'gw-int-admin', logger });
+    const admin = kafka.admin();
+    await admin.connect();
+    try {
+      const wanted = (['status', 'decisions'] as const).map((s) => partitionTopicName(prefix, 'a/b', s));
+      const { topics } = await admin.fetchTopicMetadata({ topics: wanted });
+      expect(topics.map((t) => t.name).sort()).toEqual([...wanted].sort());
+      for (const t of topics) {
+        expect(t.partitions.length, t.name).toBe(3); // TOPIC_PARTITIONS' default
+        expect(
+          t.partitions.every((p) => p.leader >= 0),
+          t.name,
+        ).toBe(true);
+      }
+    } finally {
+      await admin.disconnect();
+    }
   });
 
   it('lands every fixture on the right topic, decoding to the same content', async () => {
