@@ -62,6 +62,8 @@ export {
   sortingKeyOf,
   swapStatements,
   type TableRebuild,
+  ttlCarryOver,
+  ttlClauseOf,
 } from './table-rebuild';
 export {
   DECISION_ROW_BINARY,

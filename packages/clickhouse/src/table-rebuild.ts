@@ -10,7 +10,8 @@
 //           read X: current ClickHouse binds a view to its source table's UUID, so after the RENAME it
 //           would follow the old table; 18.16 binds by name and would not, the re-creation makes both
 //           the same, and re-feeds the pre-aggregate from the rows inserted in between), then copy the
-//           old rows (INSERT INTO X SELECT * FROM X_before_rebuild), then DROP X_before_rebuild.
+//           old rows (INSERT INTO X SELECT * FROM X_before_rebuild), then DROP X_before_rebuild. A TTL the
+//           old table had (retention, current ClickHouse) is set on the new one before the copy.
 //
 // Guarded by state, not by a flag, so a rerun is safe at any point and concurrent runners converge:
 // - X already has the new sorting key and no X_before_rebuild exists: done (a fresh install rebuilds
@@ -167,6 +168,9 @@ export async function runRebuild(
     const [drop] = statements.splice(-1, 1) as [string];
     const copy = statements.pop()!;
     for (const statement of statements) await execute(statement);
+    // A retention the operator set on the old table (infra/bin/retention: MODIFY TTL) carries over.
+    const ttl = ttlClauseOf(await engineOf(client, ctx.database, n.previous));
+    if (ttl !== null) await execute(ttlCarryOver(r, ctx, ttl));
     try {
       await execute(copy);
       await execute(drop);
@@ -178,6 +182,30 @@ export async function runRebuild(
   }
   phases.push('done');
   return phases;
+}
+
+/** The TTL expression of a table's `engine_full` (`... TTL received_at + toIntervalDay(35) SETTINGS ...`), or null. */
+export function ttlClauseOf(engineFull: string | null): string | null {
+  const m = engineFull ? /\sTTL\s+([\s\S]+?)(?:\s+SETTINGS\s[\s\S]*)?$/.exec(engineFull) : null;
+  return m ? m[1]!.trim() : null;
+}
+
+export function ttlCarryOver(r: TableRebuild, ctx: TemplateContext, ttl: string): string {
+  const onCluster = ctx.cluster !== null ? ` ON CLUSTER ${ctx.cluster}` : '';
+  return `ALTER TABLE ${rebuildNames(r, ctx).target}${onCluster} MODIFY TTL ${ttl}`;
+}
+
+async function engineOf(client: ClickHouseClient, database: string, table: string): Promise<string | null> {
+  try {
+    const result = await client.query({
+      query: `SELECT engine_full FROM system.tables WHERE database = '${database}' AND name = '${bare(table)}'`,
+      format: 'JSONEachRow',
+    });
+    const [row] = await result.json<{ engine_full: string }>();
+    return row?.engine_full ?? null;
+  } catch (err) {
+    throw toStoreError('MIGRATION_FAILED', `reading the engine of ${table} failed`, err);
+  }
 }
 
 async function readState(client: ClickHouseClient, database: string, n: RebuildNames): Promise<RebuildState> {

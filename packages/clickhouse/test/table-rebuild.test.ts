@@ -12,6 +12,8 @@ import {
   swapStatements,
   type TableRebuild,
   type TemplateContext,
+  ttlCarryOver,
+  ttlClauseOf,
 } from '../src';
 
 const SINGLE: TemplateContext = {
@@ -120,5 +122,27 @@ describe('020: prometheus_samples rebuilt sorted by report', () => {
     ).toThrow(ClickHouseStoreError);
     expect(lintMigration(migration020, SINGLE)).toEqual([]);
     expect(lintMigration(migration020, CLUSTER)).toEqual([]);
+  });
+
+  it('carries a retention TTL of the old table over to the new one', () => {
+    // engine_full as current ClickHouse reports it after infra/bin/retention's MODIFY TTL; 18.16 has no TTL.
+    const ttl = ttlClauseOf(
+      'ReplacingMergeTree PARTITION BY toYYYYMM(received_at) ORDER BY (name, instance_id, received_at, event_id, seq) ' +
+        'TTL received_at + toIntervalDay(35) SETTINGS index_granularity = 8192',
+    );
+    expect(ttl).toBe('received_at + toIntervalDay(35)');
+    expect(
+      ttlClauseOf(
+        'ReplacingMergeTree PARTITION BY toYYYYMM(received_at) ORDER BY (name) SETTINGS index_granularity = 8192',
+      ),
+    ).toBeNull();
+    expect(
+      ttlClauseOf(
+        'ReplacingMergeTree() PARTITION BY toYYYYMM(received_at) ORDER BY (name, seq) SETTINGS index_granularity = 8192',
+      ),
+    ).toBeNull();
+    expect(ttlCarryOver(rebuildOf(CLUSTER), CLUSTER, ttl!)).toBe(
+      'ALTER TABLE opa.prometheus_samples_local ON CLUSTER fleet MODIFY TTL received_at + toIntervalDay(35)',
+    );
   });
 });
