@@ -35,8 +35,9 @@ ENGINE = {{replacing_merge_tree prometheus_samples_rebuild}}
 PARTITION BY toYYYYMM(received_at)
 ORDER BY (instance_id, received_at, event_id, seq);
 
--- 018's view, bound again to the new table (current ClickHouse follows the renamed old one otherwise),
--- then fed the rows that arrived between the swap and now (its states are idempotent: argMax, max).
+-- 018's view, bound again to the new table (current ClickHouse follows the renamed old one otherwise);
+-- the runner then feeds it, with its own SELECT, the rows that arrived between the swap and now (its
+-- states are idempotent: argMax, max).
 {{after_rebuild prometheus_samples}} DROP TABLE IF EXISTS {{local instance_request_durations_mv}} {{on_cluster}};
 
 {{after_rebuild prometheus_samples}} CREATE MATERIALIZED VIEW IF NOT EXISTS {{local instance_request_durations_mv}} {{on_cluster}}
@@ -48,17 +49,6 @@ SELECT
   maxState(received_at_us) AS last_sample_us,
   argMaxState(value, received_at_us) AS latest_value
 FROM {{local prometheus_samples}}
-WHERE name = 'http_request_duration_seconds_bucket'
-GROUP BY instance_id, series, le;
-
-{{after_rebuild prometheus_samples}} INSERT INTO {{table instance_request_durations}}
-SELECT
-  instance_id,
-  cityHash64(label_names, label_values) AS series,
-  label_values[indexOf(label_names, 'le')] AS le,
-  maxState(received_at_us) AS last_sample_us,
-  argMaxState(value, received_at_us) AS latest_value
-FROM {{table prometheus_samples}}
 WHERE name = 'http_request_duration_seconds_bucket'
 GROUP BY instance_id, series, le;
 

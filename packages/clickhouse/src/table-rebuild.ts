@@ -9,7 +9,7 @@
 //   finish: the migration's `{{after_rebuild X}}` statements (re-create the materialized views that
 //           read X: current ClickHouse binds a view to its source table's UUID, so after the RENAME it
 //           would follow the old table; 18.16 binds by name and would not, the re-creation makes both
-//           the same, and re-feeds the pre-aggregate from the rows inserted in between), then copy the
+//           the same; each is then back-filled with its own SELECT from the rows inserted in between), then copy the
 //           old rows (INSERT INTO X SELECT * FROM X_before_rebuild), then DROP X_before_rebuild. A TTL the
 //           old table had (retention, current ClickHouse) is set on the new one before the copy.
 //
@@ -27,6 +27,7 @@
 // (same sharding key).
 import type { ClickHouseClient } from '@clickhouse/client';
 import { ClickHouseStoreError, toStoreError } from './clickhouse-error';
+import { viewSelectOf } from './materialized-view';
 import type { TemplateContext } from './migration-template';
 
 /** One `{{rebuild X}}` of a rendered migration, with its `{{after_rebuild X}}` statements. */
@@ -118,7 +119,13 @@ export function finishStatements(r: TableRebuild, ctx: TemplateContext): string[
       ? `INSERT INTO ${ctx.database}.${r.table} SELECT * FROM cluster('${ctx.cluster}', ${ctx.database}, ${bare(n.previous)})`
       : `INSERT INTO ${n.target} SELECT * FROM ${n.previous}`;
   const onCluster = ctx.cluster !== null ? ` ON CLUSTER ${ctx.cluster}` : '';
-  return [...r.after, copy, `DROP TABLE IF EXISTS ${n.previous}${onCluster}`];
+  // Each re-created view, back-filled from the new table's rows so far (those inserted between the swap
+  // and the view; its states are idempotent): the view's own SELECT (materialized-view.ts).
+  const backfills = r.after
+    .map((statement) => viewSelectOf(statement, ctx))
+    .filter((v) => v !== null)
+    .map((v) => `INSERT INTO ${v.target} ${v.select}`);
+  return [...r.after, ...backfills, copy, `DROP TABLE IF EXISTS ${n.previous}${onCluster}`];
 }
 
 /** Every statement of a rebuild from the start (a fresh database, or a replay without a server to ask). */
