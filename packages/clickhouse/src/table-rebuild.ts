@@ -171,21 +171,15 @@ export async function runRebuild(
   }
   if (phase === 'finish') {
     phases.push('finish');
-    const statements = finishStatements(r, ctx);
-    const [drop] = statements.splice(-1, 1) as [string];
-    const copy = statements.pop()!;
-    for (const statement of statements) await execute(statement);
-    // A retention the operator set on the old table (infra/bin/retention: MODIFY TTL) carries over.
-    const ttl = ttlClauseOf(await engineOf(client, ctx.database, n.previous));
-    if (ttl !== null) await execute(ttlCarryOver(r, ctx, ttl));
-    try {
-      await execute(copy);
-      await execute(drop);
-    } catch (err) {
-      // A concurrent runner finished first: it dropped the old table only after its own complete copy.
-      const state = await readState(client, ctx.database, n);
-      if (state.has(bare(n.previous)) || rebuildPhase(r, ctx, state) !== 'done') throw err;
-    }
+    await finishWithRetries(client, r, ctx, execute);
+  }
+  // A replacement a concurrent runner created after another had swapped is empty and never written (the
+  // loaders write the target's name): dropped, so it cannot be swapped in later. A runner about to
+  // rename it then fails its RENAME and finds the rebuild done.
+  const state = await readState(client, ctx.database, n);
+  if (state.has(bare(n.replacement)) && rebuildPhase(r, ctx, state) === 'done') {
+    const onCluster = ctx.cluster !== null ? ` ON CLUSTER ${ctx.cluster}` : '';
+    await execute(`DROP TABLE IF EXISTS ${n.replacement}${onCluster}`);
   }
   phases.push('done');
   return phases;
@@ -203,29 +197,79 @@ export function ttlCarryOver(r: TableRebuild, ctx: TemplateContext, ttl: string)
 }
 
 async function engineOf(client: ClickHouseClient, database: string, table: string): Promise<string | null> {
-  try {
-    const result = await client.query({
-      query: `SELECT engine_full FROM system.tables WHERE database = '${database}' AND name = '${bare(table)}'`,
-      format: 'JSONEachRow',
-    });
-    const [row] = await result.json<{ engine_full: string }>();
-    return row?.engine_full ?? null;
-  } catch (err) {
-    throw toStoreError('MIGRATION_FAILED', `reading the engine of ${table} failed`, err);
+  const rows = await systemTablesRead(`reading the engine of ${table}`, () =>
+    client
+      .query({
+        query: `SELECT engine_full FROM system.tables WHERE database = '${database}' AND name = '${bare(table)}'`,
+        format: 'JSONEachRow',
+      })
+      .then((result) => result.json<{ engine_full: string }>()),
+  );
+  return rows[0]?.engine_full ?? null;
+}
+
+/** Finish attempts before giving up: concurrent runners re-creating the same views can fail each other's copy. */
+const FINISH_ATTEMPTS = 6;
+
+/**
+ * The finish, again from the server's state after a failure: every step is idempotent, and concurrent
+ * runners interfere (one drops the view while another's copy is feeding it: UNKNOWN_TABLE; 18.16's
+ * system.tables fails on a table being dropped). Done as soon as the old table is gone: the runner that
+ * dropped it did so after its own complete copy.
+ */
+async function finishWithRetries(
+  client: ClickHouseClient,
+  r: TableRebuild,
+  ctx: TemplateContext,
+  execute: (statement: string) => Promise<void>,
+): Promise<void> {
+  const n = rebuildNames(r, ctx);
+  for (let attempt = 1; ; attempt++) {
+    try {
+      const statements = finishStatements(r, ctx);
+      const [drop] = statements.splice(-1, 1) as [string];
+      const copy = statements.pop()!;
+      for (const statement of statements) await execute(statement);
+      // A retention the operator set on the old table (infra/bin/retention: MODIFY TTL) carries over.
+      const ttl = ttlClauseOf(await engineOf(client, ctx.database, n.previous));
+      if (ttl !== null) await execute(ttlCarryOver(r, ctx, ttl));
+      await execute(copy);
+      await execute(drop);
+      return;
+    } catch (err) {
+      const state = await readState(client, ctx.database, n).catch(() => null);
+      if (state !== null && rebuildPhase(r, ctx, state) === 'done') return;
+      if (attempt >= FINISH_ATTEMPTS) throw err;
+      await new Promise((resolve) => setTimeout(resolve, 100 * attempt + Math.floor(Math.random() * 100)));
+    }
   }
 }
 
 async function readState(client: ClickHouseClient, database: string, n: RebuildNames): Promise<RebuildState> {
   const names = [n.target, n.replacement, n.previous].map((q) => `'${bare(q)}'`).join(', ');
-  try {
-    const result = await client.query({
-      query: `SELECT name, sorting_key FROM system.tables WHERE database = '${database}' AND name IN (${names})`,
-      format: 'JSONEachRow',
-    });
-    const rows = await result.json<{ name: string; sorting_key: string }>();
-    return new Map(rows.map((row) => [row.name, row.sorting_key]));
-  } catch (err) {
-    throw toStoreError('MIGRATION_FAILED', `reading the state of ${n.target}'s rebuild failed`, err);
+  const rows = await systemTablesRead(`reading the state of ${n.target}'s rebuild`, () =>
+    client
+      .query({
+        query: `SELECT name, sorting_key FROM system.tables WHERE database = '${database}' AND name IN (${names})`,
+        format: 'JSONEachRow',
+      })
+      .then((result) => result.json<{ name: string; sorting_key: string }>()),
+  );
+  return new Map(rows.map((row) => [row.name, row.sorting_key]));
+}
+
+/**
+ * A read of system.tables, tried again a few times: on 18.16 it fails (UNKNOWN_TABLE) while another
+ * runner drops a table or view of the database.
+ */
+async function systemTablesRead<T>(what: string, read: () => Promise<T>): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await read();
+    } catch (err) {
+      if (attempt >= FINISH_ATTEMPTS) throw toStoreError('MIGRATION_FAILED', `${what} failed`, err);
+      await new Promise((resolve) => setTimeout(resolve, 50 * attempt + Math.floor(Math.random() * 50)));
+    }
   }
 }
 
