@@ -1,10 +1,15 @@
 // What the loader benchmarks share: a topic pre-filled with encoded records, a real loader timed from its
 // first fetched record until every row is in ClickHouse (read from its own metrics), the same rows written
 // through the loaders' encoders and BatchWriter alone (the baseline), and the clean-up.
+
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import {
   BatchWriter,
   createClickHouseClient,
   LOADER_TABLES,
+  loadMigrations,
   TableBatch,
   type TableSpec,
 } from '@opa-fleet/clickhouse';
@@ -143,4 +148,15 @@ export async function dropRun(options: {
   await kafka.connect();
   await kafka.deleteTopics({ topics: options.topics }).catch(() => undefined);
   await kafka.disconnect();
+}
+
+/**
+ * A directory with the migrations up to `through` (the schema an install had before a later migration),
+ * for runMigrations' `dir`: how a benchmark measures a change of schema against the one before it.
+ */
+export function migrationsDirThrough(through: number): string {
+  const dir = mkdtempSync(join(tmpdir(), 'opa-migrations-'));
+  for (const m of loadMigrations().filter((x) => x.version <= through))
+    writeFileSync(join(dir, `${m.name}.sql`), m.sql);
+  return dir;
 }

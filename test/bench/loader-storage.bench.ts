@@ -1,6 +1,7 @@
 // Storage per report: what the status-loader's rows of real OPA status updates cost on disk, on the 18.16
 // server (the DDL it gets) and on current ClickHouse (chDB, embedded) with the compact DDL the migrations
-// render there, and with 18.16's DDL for reference. Bytes from system.parts (active parts, after
+// render there, and with 18.16's DDL for reference; and both servers' DDL before migration 020 (samples
+// sorted by name first) for comparison. Bytes from system.parts (active parts, after
 // OPTIMIZE TABLE ... FINAL); per column from system.columns.
 //
 // The data: the status update a real OPA v1.22.3 sent (test/fixtures/opa-real/v1.22.3/status-prometheus.json,
@@ -21,6 +22,8 @@ import { parseArgs } from 'node:util';
 import {
   BatchWriter,
   createClickHouseClient,
+  fullRebuildStatements,
+  groupRebuilds,
   LOADER_TABLES,
   loadMigrations,
   payloadBytes,
@@ -35,6 +38,7 @@ import { normalizeStatus } from '@opa-fleet/contracts';
 import { flattenStatus, type PrometheusSampleRow, STATUS_TABLES, type StatusRows } from '@opa-fleet/flatten';
 import { type ChdbStep, chdbPython, runChdb } from '../../packages/clickhouse/test/chdb-runner';
 import { realOpaStatusBodies } from '../support/fixtures';
+import { migrationsDirThrough } from './loader-run';
 
 const { values: args } = parseArgs({
   options: {
@@ -50,6 +54,8 @@ const INTERVAL_S = Number(args.interval);
 const BATCH = Number(args.batch);
 const clickhouseUrl = process.env.CLICKHOUSE_URL ?? 'http://127.0.0.1:18123';
 const run = randomBytes(4).toString('hex');
+/** The last migration before prometheus_samples was sorted by report (020). */
+const SORTED_BY_NAME_UNTIL = 19;
 
 /** A deterministic uniform number in [0, 1) from a string (FNV-1a: the same data on every run, fast). */
 function unit(seed: string): number {
@@ -151,10 +157,15 @@ const numeric = <T>(rows: readonly object[]): T[] =>
     ),
   ) as T[];
 
-async function onLegacyServer(all: TableBatch[]): Promise<Measurement & { version: string }> {
-  const database = `bench_storage_${run}`;
+async function onLegacyServer(
+  all: TableBatch[],
+  through = Number.POSITIVE_INFINITY,
+): Promise<Measurement & { version: string }> {
+  const database = `bench_storage_${run}_${Number.isFinite(through) ? through : 'all'}`;
   const config = { url: clickhouseUrl, database };
-  await runMigrations(config);
+  const dir = Number.isFinite(through) ? migrationsDirThrough(through) : undefined;
+  await runMigrations(config, dir ? { dir } : {});
+  if (dir) rmSync(dir, { recursive: true, force: true });
   const client = createClickHouseClient(config);
   try {
     const writer = new BatchWriter({ client, database, tableOrder: LOADER_TABLES, attempts: 3 });
@@ -167,34 +178,28 @@ async function onLegacyServer(all: TableBatch[]): Promise<Measurement & { versio
     ];
     const tables = await query<TableBytes>(partsSql(database));
     const columns = await query<ColumnBytes>(columnsSql(database));
-    return { label: `ClickHouse ${version}, its DDL`, version, tables, columns };
+    const [sort] = await query<{ sorting_key: string }>(
+      `SELECT sorting_key FROM system.tables WHERE database = '${database}' AND name = 'prometheus_samples'`,
+    );
+    const label = `ClickHouse ${version}, its DDL${dir ? ' before 020 (samples sorted by name first)' : ''}`;
+    return { label, version, tables, columns, sortingKey: sort?.sorting_key ?? '' };
   } finally {
     await client.command({ query: `DROP DATABASE IF EXISTS ${database}` });
     await client.close();
   }
 }
 
-/** Every migration as the runner renders it for a server of `version` (plus its bootstrap database). */
-function renderedMigrations(database: string, version: string, samplesOrderBy?: string): string[] {
+/**
+ * Every migration up to `through` as the runner sends it to a server of `version` that has none of them
+ * yet (plus its bootstrap database); a table rebuild (020) in full, as on a fresh install.
+ */
+function renderedMigrations(database: string, version: string, through = Number.POSITIVE_INFINITY): string[] {
   const ctx = templateContext({ url: 'http://unused', database }, serverFeatures(version));
-  const statements = loadMigrations().flatMap((m) => renderStatements(m.sql, ctx));
-  const sortKey = /ORDER BY \(name, instance_id, received_at, event_id, seq\)/;
-  if (samplesOrderBy && !statements.some((s) => sortKey.test(s))) {
-    throw new Error('prometheus_samples sort key not found in the migrations: update this experiment');
-  }
-  return [
-    `CREATE DATABASE IF NOT EXISTS ${database}`,
-    ...(samplesOrderBy
-      ? statements.map((s) =>
-          s.includes(`${database}.prometheus_samples `) && s.startsWith('CREATE TABLE')
-            ? s.replace(
-                /ORDER BY \(name, instance_id, received_at, event_id, seq\)/,
-                `ORDER BY ${samplesOrderBy}`,
-              )
-            : s,
-        )
-      : statements),
-  ];
+  const statements = loadMigrations()
+    .filter((m) => m.version <= through)
+    .flatMap((m) => groupRebuilds(renderStatements(m.sql, ctx)))
+    .flatMap((s) => (typeof s === 'string' ? [s] : fullRebuildStatements(s, ctx)));
+  return [`CREATE DATABASE IF NOT EXISTS ${database}`, ...statements];
 }
 
 async function onCurrentClickHouse(
@@ -214,21 +219,19 @@ async function onCurrentClickHouse(
         return { table, columns, file, format: payload.format };
       }),
     );
-    const variants: { label: string; db: string; renderFor: string; samplesOrderBy?: string }[] = [
+    const variants: { label: string; db: string; renderFor: string; through?: number }[] = [
       { label: `ClickHouse ${version}, the compact DDL it gets`, db: 'compact', renderFor: version },
       { label: `ClickHouse ${version}, 18.16's DDL`, db: 'legacy', renderFor: '18.16.1' },
-      // Not what any migration makes: what a samples table sorted by report would cost (ClickHouse cannot
-      // change an existing table's ORDER BY, so this would be a new table and a copy).
       {
-        label: `ClickHouse ${version}, compact DDL, samples sorted by report (experiment, no migration)`,
-        db: 'byreport',
+        label: `ClickHouse ${version}, its DDL before 020 (samples sorted by name first)`,
+        db: 'byname',
         renderFor: version,
-        samplesOrderBy: '(instance_id, received_at, event_id, seq)',
+        through: SORTED_BY_NAME_UNTIL,
       },
     ];
     const steps: ChdbStep[] = [];
     for (const v of variants) {
-      for (const [i, sql] of renderedMigrations(v.db, v.renderFor, v.samplesOrderBy).entries())
+      for (const [i, sql] of renderedMigrations(v.db, v.renderFor, v.through).entries())
         steps.push({ id: `ddl ${v.db} #${i}`, sql });
       for (const [i, b] of bodies.entries()) {
         steps.push({
@@ -288,10 +291,11 @@ async function main() {
       `${all.length} inserts per table; data made in ${((performance.now() - t0) / 1000).toFixed(1)} s`,
   );
   const legacy = await onLegacyServer(all);
+  const legacyByName = await onLegacyServer(all, SORTED_BY_NAME_UNTIL);
   const current = await onCurrentClickHouse(all);
   const base = summary(legacy, rows.length, samples);
   console.log('\nbytes on disk (active parts after OPTIMIZE FINAL; all four status tables per report):');
-  for (const m of [legacy, ...current.measurements]) {
+  for (const m of [legacy, legacyByName, ...current.measurements]) {
     const s = summary(m, rows.length, samples);
     const tables = m.tables.map((t) => `${t.table} ${fmt(t.bytes / 1024)} KiB`).join(', ');
     console.log(
@@ -299,7 +303,7 @@ async function main() {
         `(${(s.perSample / base.perSample).toFixed(3)}x 18.16's per sample); ${tables}`,
     );
   }
-  for (const m of [legacy, current.measurements[0]!, current.measurements[2]!]) {
+  for (const m of [legacy, current.measurements[0]!]) {
     console.log(
       `\nprometheus_samples by column, ${m.label}${m.sortingKey ? `, sorted by (${m.sortingKey})` : ''} (bytes per sample, compressed data + marks):`,
     );
@@ -307,9 +311,11 @@ async function main() {
       console.log(`  ${c.column.padEnd(16)} ${c.type.padEnd(56)} ${fmt(c.bytes / samples, 2)}`);
   }
   const compact = summary(current.measurements[0]!, rows.length, samples);
+  const before = summary(legacyByName, rows.length, samples);
   console.log(
     `\ncompact on ClickHouse ${current.version} / 18.16: ${(compact.perSample / base.perSample).toFixed(3)} per sample ` +
-      `(target at most 0.333), ${(compact.perReport / base.perReport).toFixed(3)} per report`,
+      `(target at most 0.333), ${(compact.perReport / base.perReport).toFixed(3)} per report; ` +
+      `/ 18.16 before 020: ${(compact.perSample / before.perSample).toFixed(3)} per sample`,
   );
 }
 

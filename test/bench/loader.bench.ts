@@ -11,6 +11,7 @@
 // (test/fixtures/opa-real/v1.22.3/status-prometheus.json, 71 KB, about 150 families, 400 sample rows).
 //
 //   npx tsx test/bench/loader.bench.ts [--shape small|real] [--records 20000] [--chunk 100000] [--rounds 1]
+//     [--migrations-through 19]   (the schema as of that migration: 19 = samples sorted by name, before 020)
 //
 // Needs KAFKA_BROKERS and CLICKHOUSE_URL (defaults: 127.0.0.1:19092, http://127.0.0.1:18123).
 import { randomBytes } from 'node:crypto';
@@ -23,7 +24,14 @@ import { createMetrics } from '@opa-fleet/runtime';
 import { pino } from 'pino';
 import { buildStatusLoader, loadStatusLoaderConfig } from '../../services/status-loader/src';
 import { readFixture, realOpaStatusBodies } from '../support/fixtures';
-import { dropRun, type LoaderTiming, prefillTopic, timeLoader, writeThroughLoaderWriter } from './loader-run';
+import {
+  dropRun,
+  type LoaderTiming,
+  migrationsDirThrough,
+  prefillTopic,
+  timeLoader,
+  writeThroughLoaderWriter,
+} from './loader-run';
 
 const { values: args } = parseArgs({
   options: {
@@ -31,6 +39,7 @@ const { values: args } = parseArgs({
     records: { type: 'string' },
     chunk: { type: 'string', default: '100000' },
     rounds: { type: 'string', default: '1' },
+    'migrations-through': { type: 'string' },
   },
 });
 const SHAPES = ['small', 'real'];
@@ -39,6 +48,9 @@ const REAL = args.shape === 'real';
 const N = Number(args.records ?? (REAL ? 3000 : 20000));
 const CHUNK = Number(args.chunk);
 const ROUNDS = Math.max(1, Number(args.rounds));
+const MIGRATIONS_DIR = args['migrations-through']
+  ? migrationsDirThrough(Number(args['migrations-through']))
+  : undefined;
 const brokers = process.env.KAFKA_BROKERS ?? '127.0.0.1:19092';
 const clickhouseUrl = process.env.CLICKHOUSE_URL ?? 'http://127.0.0.1:18123';
 // On the cluster stack (`eval "$(infra/bin/stack env --cluster)"`): replicated tables behind Distributed
@@ -141,7 +153,10 @@ async function main() {
   const databases: string[] = [];
   const database = async (name: string) => {
     const db = `bench_${name}_${run}`;
-    await runMigrations({ url: clickhouseUrl, database: db, cluster });
+    await runMigrations(
+      { url: clickhouseUrl, database: db, cluster },
+      MIGRATIONS_DIR ? { dir: MIGRATIONS_DIR } : {},
+    );
     databases.push(db);
     return db;
   };
@@ -176,7 +191,7 @@ async function main() {
   const samples = counts!.prometheus_samples;
   const fmt = (x: number) => Math.round(x).toLocaleString('en-US');
   console.log(
-    `shape: ${args.shape}, records: ${N}, rows per table: ${JSON.stringify(counts)} (total ${totalRows})`,
+    `shape: ${args.shape}, schema: ${MIGRATIONS_DIR ? `migrations through ${args['migrations-through']}` : 'all migrations'}, records: ${N}, rows per table: ${JSON.stringify(counts)} (total ${totalRows})`,
   );
   console.log(
     `decode+flatten only (${Math.min(N, 5000)} records, no I/O): ${fmt(cpu.rows / cpu.seconds)} rows/s`,

@@ -4,7 +4,9 @@
 // `npm run bench -- overload` and `npm run bench -- soak` run only the overload or the 10-minute soak
 // benchmark (test/bench/overload.bench.ts; not part of the default run, which they would double);
 // `npm run bench -- queries` the fleet-scale query benchmark (test/bench/queries.bench.ts: generates
-// 200 M rows, about an hour on a loaded 2-core machine), extra arguments passed on.
+// 200 M rows, about an hour on a loaded 2-core machine), extra arguments passed on; `npm run bench --
+// samples-sort --database bench_fleet` then times the raw-sample queries on prometheus_samples sorted by
+// report (migration 020) against a copy sorted by name (test/bench/samples-sort.bench.ts).
 import { execFileSync, spawnSync } from 'node:child_process';
 
 const stackEnv = execFileSync('bash', ['infra/bin/stack', 'env'], { encoding: 'utf8' });
@@ -24,6 +26,10 @@ const longRuns: Record<string, [string, string[]]> = {
   queries: [
     'queries: every documented query at fleet scale (100 M version reports, 100 M sample rows) vs the raw tables',
     ['test/bench/queries.bench.ts', ...process.argv.slice(3)],
+  ],
+  'samples-sort': [
+    'samples-sort: the raw-sample queries on prometheus_samples sorted by report (020) vs by name, same rows',
+    ['test/bench/samples-sort.bench.ts', ...process.argv.slice(3)],
   ],
   soak: [
     'soak: capacity / 2 for 10 minutes, RSS at minute 2 and 10',

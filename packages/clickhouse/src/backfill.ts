@@ -13,6 +13,7 @@
 import type { ClickHouseClient } from '@clickhouse/client';
 import { ClickHouseStoreError, toStoreError } from './clickhouse-error';
 import { type ClickHouseConfig, createClickHouseClient } from './client';
+import { distributedName, viewSelectOf } from './materialized-view';
 import { renderStatements, type TemplateContext } from './migration-template';
 import { loadMigrations, type Migration, type MigrationLogger, templateContext } from './migrations';
 
@@ -29,37 +30,21 @@ export interface BackfillStep {
   select: string;
 }
 
-const MATERIALIZED_VIEW =
-  /^CREATE\s+MATERIALIZED\s+VIEW\s+IF\s+NOT\s+EXISTS\s+(\S+)(?:\s+ON\s+CLUSTER\s+\S+)?\s+TO\s+(\S+)\s+AS\s+(SELECT\b[\s\S]*)$/i;
 const CREATE_TABLE =
   /^CREATE\s+TABLE\s+IF\s+NOT\s+EXISTS\s+(\S+)[\s\S]*?\bPARTITION\s+BY\s+(toYYYYMM\(\w+\))/i;
 
 /** The backfill of every materialized view in `migrations`, in migration order (pure). */
 export function planBackfill(migrations: Migration[], ctx: TemplateContext): BackfillStep[] {
   const statements = migrations.flatMap((m) => renderStatements(m.sql, ctx));
-  // In cluster mode the views name the `_local` tables; the backfill goes through the Distributed ones.
-  const distributed = (name: string) =>
-    ctx.cluster === null ? name : name.replace(new RegExp(`^(${ctx.database}\\.\\w+)_local$`), '$1');
   const partitions = new Map<string, string>();
   for (const statement of statements) {
     const table = CREATE_TABLE.exec(statement);
-    if (table) partitions.set(distributed(table[1]!), table[2]!);
+    if (table) partitions.set(distributedName(table[1]!, ctx), table[2]!);
   }
   const steps: BackfillStep[] = [];
   for (const statement of statements) {
-    const view = MATERIALIZED_VIEW.exec(statement);
-    if (!view) continue;
-    const localSelect = view[3]!;
-    const from = /\bFROM\s+(\S+)/i.exec(localSelect);
-    if (!from) throw invalid(`materialized view ${view[1]} has no FROM`);
-    const source = distributed(from[1]!);
-    steps.push({
-      view: view[1]!,
-      target: distributed(view[2]!),
-      source,
-      partitionExpression: partitions.get(source) ?? null,
-      select: localSelect.replace(from[0], `FROM ${source}`),
-    });
+    const view = viewSelectOf(statement, ctx);
+    if (view) steps.push({ ...view, partitionExpression: partitions.get(view.source) ?? null });
   }
   return steps;
 }

@@ -52,6 +52,20 @@ export {
 export { type InsertPayload, payloadBytes, TableBatch, type TableRows } from './table-batch';
 export { createTableBatchSink, type RowsByTable, type TableBatchSink } from './table-batch-sink';
 export {
+  finishStatements,
+  fullRebuildStatements,
+  groupRebuilds,
+  type RebuildPhase,
+  rebuildNames,
+  rebuildPhase,
+  runRebuild,
+  sortingKeyOf,
+  swapStatements,
+  type TableRebuild,
+  ttlCarryOver,
+  ttlClauseOf,
+} from './table-rebuild';
+export {
   DECISION_ROW_BINARY,
   DECISION_TABLE_SPECS,
   LOADER_TABLES,

@@ -19,6 +19,13 @@
 //                                server gets an ALTER.
 //   {{codec C1, C2}}             CODEC(C1, C2) | nothing (18.16 has no codecs)
 //   {{low_cardinality T}}        LowCardinality(T) | T
+// Table rebuilds (a new sorting key: ClickHouse cannot change ORDER BY in place; table-rebuild.ts):
+//   {{rebuild X}}                at the start of the CREATE TABLE of X's replacement: the runner creates
+//                                it, swaps it in under X's name, copies X's rows over, then drops the old
+//                                table, once, guarded by X's sorting key (rendered /* rebuild X */)
+//   {{after_rebuild X}}          at the start of a statement run after the swap and before the copy
+//                                (re-creating the materialized views that read X; rendered
+//                                /* after rebuild X */)
 // Statements end with `;` at the end of a line; full-line `--` comments are dropped.
 import { ClickHouseStoreError } from './clickhouse-error';
 import { LEGACY_FEATURES, type ServerFeature, type ServerFeatures } from './server-features';
@@ -102,6 +109,10 @@ export function renderStatements(template: string, ctx: TemplateContext): string
         }
         case 'db':
           return db;
+        case 'rebuild':
+          return `/* rebuild ${table()} */`;
+        case 'after_rebuild':
+          return `/* after rebuild ${table()} */`;
         case 'requires': {
           const needed = args.split(/\s+/).filter(Boolean);
           if (needed.length === 0) throw invalid('{{requires}} needs at least one feature');

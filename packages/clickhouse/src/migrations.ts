@@ -36,6 +36,7 @@ import {
   type TemplateContext,
 } from './migration-template';
 import { featureList, type ServerFeatures, serverFeatures } from './server-features';
+import { groupRebuilds, runRebuild } from './table-rebuild';
 
 export const DEFAULT_MIGRATIONS_DIR = fileURLToPath(new URL('../../../schemas/clickhouse', import.meta.url));
 
@@ -82,10 +83,19 @@ export function loadMigrations(dir: string = DEFAULT_MIGRATIONS_DIR): Migration[
   return migrations;
 }
 
-/** Rules every migration must follow so concurrent runners are safe. Returns the violations. */
+/**
+ * Rules every migration must follow so concurrent runners are safe. Returns the violations. A
+ * `{{rebuild}}`'s statements are guarded by the table's state instead (table-rebuild.ts).
+ */
 export function lintMigration(migration: Migration, ctx: TemplateContext): string[] {
   const problems: string[] = [];
-  for (const statement of renderStatements(migration.sql, ctx)) {
+  let grouped: ReturnType<typeof groupRebuilds>;
+  try {
+    grouped = groupRebuilds(renderStatements(migration.sql, ctx));
+  } catch (err) {
+    return [`${migration.name}: ${(err as Error).message}`];
+  }
+  for (const statement of grouped.filter((s): s is string => typeof s === 'string')) {
     const head = statement.replace(/\s+/g, ' ').slice(0, 80);
     if (
       /^CREATE\b/i.test(statement) &&
@@ -170,7 +180,13 @@ export async function runMigrations(
       const problems = lintMigration(migration, ctx);
       if (problems.length > 0)
         throw new ClickHouseStoreError('MIGRATION_INVALID', problems.join('; '), { retriable: false });
-      for (const statement of renderStatements(migration.sql, ctx)) await execute(bootstrap, statement);
+      for (const step of groupRebuilds(renderStatements(migration.sql, ctx))) {
+        if (typeof step === 'string') await execute(bootstrap, step);
+        else {
+          const phases = await runRebuild(bootstrap, step, ctx, (s) => execute(bootstrap, s));
+          options.logger?.info({ migration: migration.name, table: step.table, phases }, 'table rebuild');
+        }
+      }
       await bootstrap.insert({
         table: `${ctx.database}.schema_migrations`,
         format: 'JSONEachRow',

@@ -96,11 +96,20 @@ describe('runMigrations on the real ClickHouse', () => {
         '011_compact_status_reports',
         '012_compact_bundles_plugins',
         '013_compact_version_reports_checks',
+        '020_prometheus_samples_by_report',
       ]);
       expect(result.applied.map((m) => m.name)).toEqual(featureDependent);
       const alters = proxy.statements.filter((s) => /^ALTER TABLE/.test(s.sql));
-      // prometheus_samples, status_reports, bundles, plugins, version_reports, version_checks
-      expect(alters.length).toBe(6);
+      // prometheus_samples (010 and 020), status_reports, bundles, plugins, version_reports, version_checks
+      expect(alters.length).toBe(7);
+      // 020's rebuild asked the 18.16 server its state and found it done: no table is created or renamed.
+      expect(
+        proxy.statements
+          .map((s) => s.sql)
+          .filter((sql) =>
+            /^(CREATE TABLE IF NOT EXISTS \S+\.prometheus|RENAME|INSERT INTO \S+\s+SELECT)/.test(sql),
+          ),
+      ).toEqual([]);
       expect(alters.every((s) => /MODIFY COLUMN IF EXISTS/.test(s.sql))).toBe(true);
       const records = proxy.statements.filter((s) => /^INSERT INTO \S+\.schema_migrations/.test(s.sql));
       expect(records).toHaveLength(featureDependent.length);

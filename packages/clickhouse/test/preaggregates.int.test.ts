@@ -266,10 +266,20 @@ describe('pre-aggregates agree with the raw tables', () => {
   });
 });
 
+/** The pre-aggregated query whose source table migration 020 rebuilds (instance_request_durations). */
+const REBUILT_SOURCE_QUERY = 'p99-request-duration-per-instance';
+
 describe('backfill of rows loaded before the pre-aggregates', () => {
   it('the views alone miss them', () => {
-    for (const name of PREAGGREGATED)
+    for (const name of PREAGGREGATED.filter((n) => n !== REBUILT_SOURCE_QUERY))
       expect(beforeBackfill.get(name), name).not.toEqual(backfilledRaw.get(name));
+  });
+
+  it("except 020's: its rebuild of prometheus_samples copies the old rows through the re-created view", () => {
+    expect(PREAGGREGATED).toContain(REBUILT_SOURCE_QUERY);
+    expect(normalize(beforeBackfill.get(REBUILT_SOURCE_QUERY)!)).toEqual(
+      normalize(backfilledRaw.get(REBUILT_SOURCE_QUERY)!),
+    );
   });
 
   it.each(PREAGGREGATED)(
