@@ -16,6 +16,7 @@ import {
   fullRebuildStatements,
   groupRebuilds,
   loadMigrations,
+  payloadBytes,
   renderStatements,
   runMigrations,
   STATUS_TABLE_SPECS,
@@ -193,7 +194,7 @@ describe('020 on current ClickHouse (chDB): the same upgrade, rendered for that 
     return STATUS_TABLES.filter((t) => batch.rowsOf(t) > 0).map((table) => {
       const payload = batch.payloadOf(table);
       const file = join(bodies, `${prefix}-${table}.${payload.format}`);
-      writeFileSync(file, payload.body);
+      writeFileSync(file, payloadBytes(payload));
       const columns = payload.columns ? ` (${payload.columns.join(', ')})` : '';
       return {
         id: `insert ${prefix} ${table}`,
