@@ -8,6 +8,7 @@
 //   npx tsx test/bench/queries.bench.ts [--database bench_fleet] [--reuse] [--runs 5] [--raw-timeout 60] [--slices 2]
 //     [--no-raw] [--version-reports 100000000] [--samples 100000000] [--instances 1000000]
 //     [--prometheus-instances 100000] [--decisions 10000000] [--version-checks 10000000] [--min-free-gb 20]
+//     [--only name,name] (time only these documented queries)
 //
 // Needs CLICKHOUSE_URL (default http://127.0.0.1:18123). The database is dropped and made again unless
 // --reuse (then the time windows of "last hour" questions have moved on since it was generated).
@@ -39,6 +40,7 @@ const { values: args } = parseArgs({
     decisions: { type: 'string', default: String(DEFAULT_SHAPE.decisions) },
     'version-checks': { type: 'string', default: String(DEFAULT_SHAPE.versionChecks) },
     'min-free-gb': { type: 'string', default: '20' },
+    only: { type: 'string' },
   },
 });
 const database = args.database;
@@ -154,17 +156,41 @@ async function timeQuery(sql: string, settings: Record<string, string | number> 
   return { ms: performance.now() - t0, rows: text.length === 0 ? 0 : text.trimEnd().split('\n').length };
 }
 
+/**
+ * Values for every documented query's parameters, as an operator would give them: an instance and a
+ * decision that exist, the last hour of decisions (2 hours for the per-hour and per-instance ones), the
+ * console's default silence of 30 minutes. An unknown parameter fails the run (bindQueryParams).
+ */
+async function queryParams(): Promise<Record<string, Record<string, string | number>>> {
+  const [status] = await rows<{ id: string }>('SELECT instance_id AS id FROM status_reports LIMIT 1');
+  const [decision] = await rows<{ id: string; instance: string }>(
+    'SELECT decision_id AS id, instance_id AS instance FROM decisions LIMIT 1',
+  );
+  const now = Math.floor(Date.now() / 1000);
+  const lastHour = { from: now - 3600, to: now };
+  const lastTwoHours = { from: now - 7200, to: now };
+  return {
+    'latest-status-of-instance': { instance_id: status!.id },
+    'decision-by-id': { decision_id: decision!.id },
+    'decisions-of-instance': { instance_id: decision!.instance, ...lastTwoHours },
+    'decision-eval-time-per-path': lastHour,
+    'decisions-allow-share-per-path-and-revision': lastHour,
+    'decisions-per-path-per-hour': lastTwoHours,
+    'instances-stopped-reporting': { silent_minutes: 30 },
+  };
+}
+
 async function main(): Promise<void> {
   if (!args.reuse) await generate();
   const tables = await describeData();
   if (!tables.includes('instance_versions'))
     throw new Error(`${database} has no pre-aggregates: run without --reuse`);
 
-  const [instance] = await rows<{ id: string }>('SELECT instance_id AS id FROM status_reports LIMIT 1');
-  const params: Record<string, Record<string, string>> = {
-    'latest-status-of-instance': { instance_id: instance!.id },
-  };
-  const queries = loadAnalystQueries();
+  const params = await queryParams();
+  const only = args.only?.split(',');
+  const queries = new Map([...loadAnalystQueries()].filter(([name]) => !only || only.includes(name)));
+  const unknown = (only ?? []).filter((name) => !loadAnalystQueries().has(name));
+  if (unknown.length > 0) throw new Error(`--only: no documented query ${unknown.join(', ')}`);
   const raw = loadAnalystQueries(join(DEFAULT_QUERIES_DIR, 'raw'));
   console.log(`\ntiming ${queries.size} documented queries, ${RUNS} runs each (load average ${load()})`);
   const timings: Timing[] = [];

@@ -5,6 +5,9 @@
 //   {{table X}}                  <db>.X   the name queries use (the Distributed table in cluster mode)
 //   {{local X}}                  <db>.X   | <db>.X_local   where rows are stored
 //   {{replacing_merge_tree X}}   ReplacingMergeTree() | ReplicatedReplacingMergeTree('<zk path>', '<replica>')
+//   {{replacing_merge_tree X V}} the same with version column V: a merge keeps the row with the largest V
+//                                (without one, the last inserted: wrong for a table of latest values that a
+//                                backfill of older rows may write after newer ones)
 //   {{aggregating_merge_tree X}} AggregatingMergeTree() | ReplicatedAggregatingMergeTree('<zk path>', '<replica>')
 //                                (pre-aggregates fed by materialized views; in cluster mode the view
 //                                reads {{local source}} and writes {{local X}} on each shard)
@@ -70,10 +73,12 @@ export function renderStatements(template: string, ctx: TemplateContext): string
     if (!(feature in features)) throw invalid(`{{requires ${feature}}}: unknown server feature`);
     return features[feature as ServerFeature];
   };
-  const mergeTreeEngine = (kind: 'Replacing' | 'Aggregating', t: string) => {
-    if (!clustered) return `${kind}MergeTree()`;
+  const mergeTreeEngine = (kind: 'Replacing' | 'Aggregating', t: string, version: string | undefined) => {
+    if (version !== undefined) assertIdentifier('version column', version);
+    const tail = version === undefined ? '' : `, ${version}`;
+    if (!clustered) return `${kind}MergeTree(${version ?? ''})`;
     const path = ctx.zookeeperPath.replaceAll('{database}', db).replaceAll('{table}', localName(t));
-    return `Replicated${kind}MergeTree('${quote(path)}', '${quote(ctx.replicaName)}')`;
+    return `Replicated${kind}MergeTree('${quote(path)}', '${quote(ctx.replicaName)}'${tail})`;
   };
 
   const rendered = template.replace(
@@ -94,9 +99,12 @@ export function renderStatements(template: string, ctx: TemplateContext): string
         case 'local':
           return `${db}.${localName(table())}`;
         case 'replacing_merge_tree':
-          return mergeTreeEngine('Replacing', table());
+          if (rest.length > 1)
+            throw invalid(`{{replacing_merge_tree ${name}}} takes at most a version column`);
+          return mergeTreeEngine('Replacing', table(), rest[0]);
         case 'aggregating_merge_tree':
-          return mergeTreeEngine('Aggregating', table());
+          if (rest.length > 0) throw invalid(`{{aggregating_merge_tree ${name}}} takes only a table name`);
+          return mergeTreeEngine('Aggregating', table(), undefined);
         case 'distributed': {
           const t = table();
           const shardingKey = rest.join(' ');

@@ -260,6 +260,8 @@ const PREAGGREGATES = [
   'instance_request_durations',
   'version_checks_daily',
   'decisions_per_minute',
+  'instance_latest_versions',
+  'instance_request_histograms',
 ];
 const rawQueries = loadAnalystQueries(join(DEFAULT_QUERIES_DIR, 'raw'));
 

@@ -60,6 +60,11 @@ describe('runMigrations on the real ClickHouse', () => {
           { name, engine: 'AggregatingMergeTree' },
           { name: `${name}_mv`, engine: 'MaterializedView' },
         ]),
+        // The latest-report pre-aggregates (020): one row per instance once merged.
+        ...['instance_latest_versions', 'instance_request_histograms'].flatMap((name) => [
+          { name, engine: 'ReplacingMergeTree' },
+          { name: `${name}_mv`, engine: 'MaterializedView' },
+        ]),
       ].sort((a, b) => (a.name < b.name ? -1 : 1)),
     );
   });

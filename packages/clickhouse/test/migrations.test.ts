@@ -78,6 +78,16 @@ describe('migration templates', () => {
     ]);
   });
 
+  it('renders a replacing engine with its version column, single-node and replicated', () => {
+    const sql = 'ENGINE = {{replacing_merge_tree t last_us}};';
+    expect(renderStatements(sql, single)).toEqual(['ENGINE = ReplacingMergeTree(last_us)']);
+    expect(renderStatements(sql, cluster)).toEqual([
+      "ENGINE = ReplicatedReplacingMergeTree('/clickhouse/tables/{shard}/opa/t_local', '{replica}', last_us)",
+    ]);
+    expect(() => renderStatements('{{replacing_merge_tree t a;b}}', single)).toThrow(/identifier/);
+    expect(() => renderStatements('{{aggregating_merge_tree t a}};', single)).toThrow(/only a table/);
+  });
+
   it('rejects database names that are not plain identifiers', () => {
     expect(() => renderStatements('{{table t}};', { ...single, database: 'x; DROP' })).toThrow(/identifier/);
   });

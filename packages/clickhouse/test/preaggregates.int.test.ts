@@ -36,8 +36,10 @@ const queries = loadAnalystQueries();
 const rawQueries = loadAnalystQueries(join(DEFAULT_QUERIES_DIR, 'raw'));
 /** The documented queries that read a pre-aggregate (those with a raw-table counterpart). */
 const preaggregatedQueries = new Map([...queries].filter(([name]) => rawQueries.has(name)));
-const PARAMS: Record<string, Record<string, string>> = {
+const PARAMS: Record<string, Record<string, string | number>> = {
   'latest-status-of-instance': { instance_id: '6f1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d' },
+  // Between the latest status updates 5 and 20 minutes old: some instances are silent, some not.
+  'instances-stopped-reporting': { silent_minutes: 15 },
 };
 
 const MIN = 60_000_000; // micros
@@ -178,6 +180,8 @@ const PREAGGREGATES = [
   'instance_request_durations',
   'version_checks_daily',
   'decisions_per_minute',
+  'instance_latest_versions',
+  'instance_request_histograms',
 ];
 
 /** JSON gives 64-bit integers as strings; the raw and pre-aggregate columns differ in width only. */

@@ -1,6 +1,7 @@
 -- Heap usage distribution by version (leading `v` dropped: `v0.19.2` = `0.19.2`) over the instances
 -- seen in the last 24 h: the heap_usage_bytes of each instance's latest version report (none if that
--- report had none), from the instance_versions pre-aggregate.
+-- report had none), from the instance_latest_versions pre-aggregate (an instance seen in the last 24 h
+-- has its latest row there, so older rows are left out before grouping).
 SELECT
   version,
   count() AS instances,
@@ -9,13 +10,11 @@ SELECT
 FROM
 (
   SELECT
-    instance_id,
-    argMaxMerge(latest_report) AS latest,
-    replaceRegexpOne(tupleElement(latest, 1), '^v', '') AS version,
-    if(tupleElement(latest, 2), NULL, tupleElement(latest, 3)) AS heap
-  FROM instance_versions
+    replaceRegexpOne(argMax(latest_version, last_report_us), '^v', '') AS version,
+    if(argMax(heap_is_null, last_report_us), NULL, argMax(heap_bytes, last_report_us)) AS heap
+  FROM instance_latest_versions
+  WHERE last_report_us >= (toUInt64(now()) - 86400) * 1000000
   GROUP BY instance_id
-  HAVING maxMerge(last_report_us) >= (toUInt64(now()) - 86400) * 1000000
 )
 GROUP BY version
 ORDER BY version

@@ -1,6 +1,7 @@
 -- Instances (seen in the last 24 h) whose latest reported version is older than the latest release, by
 -- semver: major.minor.patch compared as numbers, a prerelease (`0.20.0-rc1`) older than its release.
 -- Builds without a version number (`edge`) are not listed. At most 1000, the oldest versions first.
+-- Each instance's latest version report from the instance_latest_versions pre-aggregate.
 SELECT instance_id, version, latest_release, last_seen
 FROM
 (
@@ -20,10 +21,10 @@ FROM
   (
     SELECT
       instance_id,
-      replaceRegexpOne(argMax(version, received_at_us), '^v', '') AS version,
-      max(received_at) AS last_seen
-    FROM version_reports
-    WHERE received_at >= now() - INTERVAL 1 DAY
+      replaceRegexpOne(argMax(latest_version, last_report_us), '^v', '') AS version,
+      toDateTime(intDiv(max(last_report_us), 1000000), 'UTC') AS last_seen
+    FROM instance_latest_versions
+    WHERE last_report_us >= (toUInt64(now()) - 86400) * 1000000
     GROUP BY instance_id
   )
 )
