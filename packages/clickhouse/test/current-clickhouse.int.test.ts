@@ -262,6 +262,8 @@ const PREAGGREGATES = [
   'decisions_per_minute',
   'instance_latest_versions',
   'instance_request_histograms',
+  'daily_version_instances_hll',
+  'decisions_per_minute_hll',
 ];
 const rawQueries = loadAnalystQueries(join(DEFAULT_QUERIES_DIR, 'raw'));
 

@@ -45,12 +45,14 @@ describe('runMigrations on the real ClickHouse', () => {
         { name: 'status_reports', engine: 'ReplacingMergeTree' },
         { name: 'version_checks', engine: 'ReplacingMergeTree' },
         { name: 'version_reports', engine: 'ReplacingMergeTree' },
-        // The pre-aggregates (015-019), each with the materialized view that feeds it.
+        // The pre-aggregates (015-019, 021), each with the materialized view that feeds it.
         ...[
           'bundle_failures_hourly',
           'bundle_health_hourly',
           'daily_version_instances',
+          'daily_version_instances_hll',
           'decisions_per_minute',
+          'decisions_per_minute_hll',
           'instance_request_durations',
           'instance_status',
           'instance_versions',

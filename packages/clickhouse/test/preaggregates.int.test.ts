@@ -182,6 +182,8 @@ const PREAGGREGATES = [
   'decisions_per_minute',
   'instance_latest_versions',
   'instance_request_histograms',
+  'daily_version_instances_hll',
+  'decisions_per_minute_hll',
 ];
 
 /** JSON gives 64-bit integers as strings; the raw and pre-aggregate columns differ in width only. */
@@ -240,7 +242,7 @@ describe('pre-aggregates agree with the raw tables', () => {
     expect(rawQueries.size).toBeGreaterThanOrEqual(10);
     for (const name of rawQueries.keys()) {
       expect(queries.get(name), name).toMatch(
-        /\bFROM\s+(daily_version_instances|instance_\w+|partition_reports_per_minute|bundle_\w+_hourly|version_checks_daily|decisions_per_minute)\b/,
+        /\bFROM\s+(daily_version_instances(_hll)?|instance_\w+|partition_reports_per_minute|bundle_\w+_hourly|version_checks_daily|decisions_per_minute(_hll)?)\b/,
       );
     }
   });
