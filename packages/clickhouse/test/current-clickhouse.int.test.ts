@@ -469,13 +469,14 @@ function replaySteps(): ChdbStep[] {
   return steps;
 }
 
-const REPLICATED = /Replicated(Replacing|Aggregating)MergeTree\('[^']*', '[^']*'\)/;
+/** A replicated engine: ZooKeeper path, replica name, and a ReplacingMergeTree's version column if any. */
+const REPLICATED = /Replicated(Replacing|Aggregating)MergeTree\('[^']*', '[^']*'(?:, (\w+))?\)/;
 
 /** Cluster rendering made executable without ZooKeeper and distributed DDL. */
 function withoutClusterDdl(statement: string): string {
   return statement
     .replaceAll(` ON CLUSTER ${CLUSTER}`, '')
-    .replace(REPLICATED, (_m, kind: string) => `${kind}MergeTree()`);
+    .replace(REPLICATED, (_m, kind: string, version?: string) => `${kind}MergeTree(${version ?? ''})`);
 }
 
 /**
