@@ -146,6 +146,7 @@ interface Timing {
   rows: number;
   raw: number | string;
   rawRows: number | null;
+  calibration: number;
 }
 
 async function timeQuery(sql: string, settings: Record<string, string | number> = {}) {
@@ -180,6 +181,13 @@ async function queryParams(): Promise<Record<string, Record<string, string | num
   };
 }
 
+/**
+ * How fast the server is right now: a fixed scan (sum of 100 M numbers, about 0.1 s on an idle 2-core
+ * machine), timed beside every query, so figures measured on a shared, loaded machine can be read
+ * against the CPU the server actually had.
+ */
+const CALIBRATION = 'SELECT sum(number) FROM numbers(100000000)';
+
 async function main(): Promise<void> {
   if (!args.reuse) await generate();
   const tables = await describeData();
@@ -204,6 +212,7 @@ async function main(): Promise<void> {
       count = r.rows;
     }
     runs.sort((a, b) => a - b);
+    const calibration = (await timeQuery(CALIBRATION)).ms;
     let rawMs: number | string = 'skipped';
     let rawRows: number | null = null;
     const rawSql = raw.get(name);
@@ -231,10 +240,12 @@ async function main(): Promise<void> {
       rows: count,
       raw: rawMs,
       rawRows,
+      calibration,
     };
     timings.push(t);
     console.log(
       `  ${name.padEnd(38)} median ${seconds(t.median).padStart(7)} s  max ${seconds(t.max).padStart(7)} s  ${String(t.rows).padStart(7)} rows` +
+        `  calibration ${seconds(t.calibration)} s (load ${load()})` +
         `   raw tables: ${typeof t.raw === 'number' ? `${seconds(t.raw)} s, ${t.rawRows} rows, ${(t.raw / t.median).toFixed(0)}x` : t.raw}`,
     );
   }
