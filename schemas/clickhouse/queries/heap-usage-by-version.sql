@@ -1,7 +1,7 @@
 -- Heap usage distribution by version (leading `v` dropped: `v0.19.2` = `0.19.2`) over the instances
 -- seen in the last 24 h: the heap_usage_bytes of each instance's latest version report (none if that
--- report had none), from the instance_latest_versions pre-aggregate (an instance seen in the last 24 h
--- has its latest row there, so older rows are left out before grouping).
+-- report had none), from the instance_latest_versions pre-aggregate (FINAL keeps each instance's latest
+-- row, also before merges; the time filter keeps exactly the instances whose latest report is recent).
 SELECT
   version,
   count() AS instances,
@@ -9,12 +9,9 @@ SELECT
   max(heap) AS heap_max
 FROM
 (
-  SELECT
-    replaceRegexpOne(argMax(latest_version, last_report_us), '^v', '') AS version,
-    if(argMax(heap_is_null, last_report_us), NULL, argMax(heap_bytes, last_report_us)) AS heap
-  FROM instance_latest_versions
+  SELECT replaceRegexpOne(latest_version, '^v', '') AS version, if(heap_is_null, NULL, heap_bytes) AS heap
+  FROM instance_latest_versions FINAL
   WHERE last_report_us >= (toUInt64(now()) - 86400) * 1000000
-  GROUP BY instance_id
 )
 GROUP BY version
 ORDER BY version

@@ -1,7 +1,7 @@
 -- Instances (seen in the last 24 h) whose latest reported version is older than the latest release, by
 -- semver: major.minor.patch compared as numbers, a prerelease (`0.20.0-rc1`) older than its release.
 -- Builds without a version number (`edge`) are not listed. At most 1000, the oldest versions first.
--- Each instance's latest version report from the instance_latest_versions pre-aggregate.
+-- Each instance's latest version report from the instance_latest_versions pre-aggregate (FINAL).
 SELECT instance_id, version, latest_release, last_seen
 FROM
 (
@@ -21,11 +21,10 @@ FROM
   (
     SELECT
       instance_id,
-      replaceRegexpOne(argMax(latest_version, last_report_us), '^v', '') AS version,
-      toDateTime(intDiv(max(last_report_us), 1000000), 'UTC') AS last_seen
-    FROM instance_latest_versions
+      replaceRegexpOne(latest_version, '^v', '') AS version,
+      toDateTime(intDiv(last_report_us, 1000000), 'UTC') AS last_seen
+    FROM instance_latest_versions FINAL
     WHERE last_report_us >= (toUInt64(now()) - 86400) * 1000000
-    GROUP BY instance_id
   )
 )
 WHERE match(version, '^[0-9]+[.][0-9]+[.][0-9]+') AND semver[1] < semver[2]

@@ -1,5 +1,5 @@
 -- Share of instances (seen in the last 24 h) whose latest reported version is the latest release,
--- from the instance_latest_versions pre-aggregate (each instance's latest version report).
+-- from the instance_latest_versions pre-aggregate (FINAL: each instance's latest version report).
 SELECT
   countIf(version = replaceRegexpOne(
     (SELECT argMax(tag, updated_at_us) FROM releases WHERE channel = 'latest'), '^v', '')) AS on_latest,
@@ -7,8 +7,7 @@ SELECT
   on_latest / instances AS share
 FROM
 (
-  SELECT replaceRegexpOne(argMax(latest_version, last_report_us), '^v', '') AS version
-  FROM instance_latest_versions
+  SELECT replaceRegexpOne(latest_version, '^v', '') AS version
+  FROM instance_latest_versions FINAL
   WHERE last_report_us >= (toUInt64(now()) - 86400) * 1000000
-  GROUP BY instance_id
 )
