@@ -9,6 +9,9 @@
 //     [--no-raw] [--version-reports 100000000] [--samples 100000000] [--instances 1000000]
 //     [--prometheus-instances 100000] [--decisions 10000000] [--version-checks 10000000] [--min-free-gb 20]
 //     [--only name,name] (time only these documented queries)
+//     [--refresh table,table] (with --reuse: these tables and the pre-aggregates fed from them emptied
+//      and generated again, ending now, so the "last hour" questions have data again; e.g.
+//      --refresh decisions,status_reports,bundles)
 //
 // Needs CLICKHOUSE_URL (default http://127.0.0.1:18123). The database is dropped and made again unless
 // --reuse (then the time windows of "last hour" questions have moved on since it was generated).
@@ -21,7 +24,10 @@ import {
   createClickHouseClient,
   DEFAULT_QUERIES_DIR,
   loadAnalystQueries,
+  loadMigrations,
+  planBackfill,
   runMigrations,
+  templateContext,
 } from '@opa-fleet/clickhouse';
 import { DEFAULT_SHAPE, type FleetShape, fleetInserts, sampleTemplates } from './fleet-data';
 
@@ -41,6 +47,7 @@ const { values: args } = parseArgs({
     'version-checks': { type: 'string', default: String(DEFAULT_SHAPE.versionChecks) },
     'min-free-gb': { type: 'string', default: '20' },
     only: { type: 'string' },
+    refresh: { type: 'string' },
   },
 });
 const database = args.database;
@@ -188,8 +195,31 @@ async function queryParams(): Promise<Record<string, Record<string, string | num
  */
 const CALIBRATION = 'SELECT sum(number) FROM numbers(100000000)';
 
+/** Empties `tables` and the pre-aggregates their views feed, and generates those tables again (ending now). */
+async function refresh(tables: string[]): Promise<void> {
+  const statements = new Map(fleetInserts(database, shape, sampleTemplates(FIXTURE)));
+  const unknown = tables.filter((t) => !statements.has(t));
+  if (unknown.length > 0) throw new Error(`--refresh: no generated table ${unknown.join(', ')}`);
+  const steps = planBackfill(loadMigrations(), templateContext(config));
+  for (const table of tables) {
+    const targets = steps.filter((s) => s.source === `${database}.${table}`).map((s) => s.target);
+    const t0 = performance.now();
+    for (const t of [`${database}.${table}`, ...targets])
+      await client.command({ query: `TRUNCATE TABLE ${t}` });
+    await client.command({
+      query: statements.get(table)!,
+      clickhouse_settings: { max_block_size: '2048', max_memory_usage: '8000000000' },
+    });
+    console.log(
+      `refreshed ${table} and ${targets.length} pre-aggregates (${targets.map((t) => t.slice(database.length + 1)).join(', ')}) ` +
+        `in ${seconds(performance.now() - t0)} s (load average ${load()})`,
+    );
+  }
+}
+
 async function main(): Promise<void> {
   if (!args.reuse) await generate();
+  else if (args.refresh) await refresh(args.refresh.split(','));
   const tables = await describeData();
   if (!tables.includes('instance_versions'))
     throw new Error(`${database} has no pre-aggregates: run without --reuse`);
