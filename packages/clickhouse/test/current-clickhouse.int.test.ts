@@ -264,6 +264,7 @@ const PREAGGREGATES = [
   'instance_request_histograms',
   'daily_version_instances_hll',
   'decisions_per_minute_hll',
+  'instance_latest_status',
 ];
 const rawQueries = loadAnalystQueries(join(DEFAULT_QUERIES_DIR, 'raw'));
 

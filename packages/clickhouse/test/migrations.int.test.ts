@@ -62,11 +62,14 @@ describe('runMigrations on the real ClickHouse', () => {
           { name, engine: 'AggregatingMergeTree' },
           { name: `${name}_mv`, engine: 'MaterializedView' },
         ]),
-        // The latest-report pre-aggregates (020): one row per instance once merged.
-        ...['instance_latest_versions', 'instance_request_histograms'].flatMap((name) => [
-          { name, engine: 'ReplacingMergeTree' },
-          { name: `${name}_mv`, engine: 'MaterializedView' },
-        ]),
+        // The latest-report pre-aggregates (020): one row per instance once merged
+        // (022): the same for status reports.
+        ...['instance_latest_status', 'instance_latest_versions', 'instance_request_histograms'].flatMap(
+          (name) => [
+            { name, engine: 'ReplacingMergeTree' },
+            { name: `${name}_mv`, engine: 'MaterializedView' },
+          ],
+        ),
       ].sort((a, b) => (a.name < b.name ? -1 : 1)),
     );
   });

@@ -184,6 +184,7 @@ const PREAGGREGATES = [
   'instance_request_histograms',
   'daily_version_instances_hll',
   'decisions_per_minute_hll',
+  'instance_latest_status',
 ];
 
 /** JSON gives 64-bit integers as strings; the raw and pre-aggregate columns differ in width only. */
