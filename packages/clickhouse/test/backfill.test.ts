@@ -29,9 +29,21 @@ describe('pre-aggregate backfill plan', () => {
       'opa.instance_request_durations',
       'opa.version_checks_daily',
       'opa.decisions_per_minute',
+      'opa.instance_latest_versions',
+      'opa.instance_request_histograms',
+      'opa.daily_version_instances_hll',
+      'opa.decisions_per_minute_hll',
+      'opa.instance_latest_status',
     ]);
     expect(steps.find((s) => s.target === 'opa.decisions_per_minute')!.partitionExpression).toBe(
       'toYYYYMM(decided_at)',
+    );
+    // A view with a WHERE of its own and nested aggregates (020): the month goes before its condition.
+    const histograms = steps.find((s) => s.target === 'opa.instance_request_histograms')!;
+    const statement = backfillStatement(histograms, '202612').replace(/\s+/g, ' ');
+    expect(statement).toMatch(/^INSERT INTO opa\.instance_request_histograms SELECT instance_id, /);
+    expect(statement).toContain(
+      "FROM opa.prometheus_samples WHERE (toYYYYMM(received_at) = 202612) AND (name = 'http_request_duration_seconds_bucket') GROUP BY instance_id, received_at_us",
     );
     for (const s of steps) expect(s.partitionExpression).toMatch(/^toYYYYMM\(\w+\)$/);
   });
