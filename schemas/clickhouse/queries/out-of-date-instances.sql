@@ -12,7 +12,7 @@ FROM
     toDateTime(intDiv(last_report_us, 1000000), 'UTC') AS last_seen
   FROM instance_latest_versions FINAL
   WHERE last_report_us >= (toUInt64(now()) - 86400) * 1000000
-)
+) AS instances
 ALL INNER JOIN
 (
   SELECT version, latest_release, semver[1] AS version_order
@@ -36,6 +36,6 @@ ALL INNER JOIN
     )
   )
   WHERE match(version, '^[0-9]+[.][0-9]+[.][0-9]+') AND semver[1] < semver[2]
-) USING version
+) AS out_of_date USING version
 ORDER BY version_order, instance_id
 LIMIT 1000
