@@ -38,7 +38,7 @@ describe('pre-aggregate backfill plan', () => {
     expect(steps.find((s) => s.target === 'opa.decisions_per_minute')!.partitionExpression).toBe(
       'toYYYYMM(decided_at)',
     );
-    // A view with a WHERE of its own and nested aggregates (020): the month goes before its condition.
+    // A view with a WHERE of its own and nested aggregates (021): the month goes before its condition.
     const histograms = steps.find((s) => s.target === 'opa.instance_request_histograms')!;
     const statement = backfillStatement(histograms, '202612').replace(/\s+/g, ' ');
     expect(statement).toMatch(/^INSERT INTO opa\.instance_request_histograms SELECT instance_id, /);

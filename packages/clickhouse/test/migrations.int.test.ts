@@ -45,7 +45,7 @@ describe('runMigrations on the real ClickHouse', () => {
         { name: 'status_reports', engine: 'ReplacingMergeTree' },
         { name: 'version_checks', engine: 'ReplacingMergeTree' },
         { name: 'version_reports', engine: 'ReplacingMergeTree' },
-        // The pre-aggregates (015-019, 021), each with the materialized view that feeds it.
+        // The pre-aggregates (015-019, 022), each with the materialized view that feeds it.
         ...[
           'bundle_failures_hourly',
           'bundle_health_hourly',
@@ -62,8 +62,8 @@ describe('runMigrations on the real ClickHouse', () => {
           { name, engine: 'AggregatingMergeTree' },
           { name: `${name}_mv`, engine: 'MaterializedView' },
         ]),
-        // The latest-report pre-aggregates (020): one row per instance once merged
-        // (022): the same for status reports.
+        // The latest-report pre-aggregates (021): one row per instance once merged
+        // (023): the same for status reports.
         ...['instance_latest_status', 'instance_latest_versions', 'instance_request_histograms'].flatMap(
           (name) => [
             { name, engine: 'ReplacingMergeTree' },

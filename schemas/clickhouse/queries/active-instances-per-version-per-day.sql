@@ -1,7 +1,7 @@
 -- Active instances per OPA version per day (last 30 days), from version reports, read from the
 -- daily_version_instances_hll pre-aggregate; a leading `v` is dropped, so `v0.19.2` and `0.19.2` are one
 -- version. Exact up to 100 instances per day and version; above, a HyperLogLog estimate (uniqHLL12:
--- within about 1.5% on average, 5% at worst; see schemas/clickhouse/021_sketch_preaggregates.sql).
+-- within about 1.5% on average, 5% at worst; see schemas/clickhouse/022_sketch_preaggregates.sql).
 SELECT
   day,
   version,

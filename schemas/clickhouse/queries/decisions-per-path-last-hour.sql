@@ -3,7 +3,7 @@
 -- that made them, and how many ended in an error, from the decisions_per_minute_hll pre-aggregate.
 -- Ad-hoc queries (no path) are grouped under ''. Each count exact up to 100; above, a HyperLogLog
 -- estimate (uniqHLL12: within about 1.5% on average, 5% at worst; see
--- schemas/clickhouse/021_sketch_preaggregates.sql).
+-- schemas/clickhouse/022_sketch_preaggregates.sql).
 SELECT
   policy_path,
   if(uniqUpToMerge(100)(decisions_small) <= 100, uniqUpToMerge(100)(decisions_small), uniqHLL12Merge(decisions_hll))
