@@ -202,6 +202,12 @@ let afterBackfill: Map<string, unknown[]>;
 let afterSecondBackfill: Map<string, unknown[]>;
 let afterRedelivery: Map<string, unknown[]>;
 let backfilledRaw: Map<string, unknown[]>;
+let liveDurations: unknown[];
+let durationsBeforeBackfill: unknown[];
+/** instance_request_durations (018) merged: what 020's rebuild must have fed from the old rows. */
+const DURATIONS =
+  'SELECT instance_id, series, le, maxMerge(last_sample_us) AS us, argMaxMerge(latest_value) AS value ' +
+  'FROM instance_request_durations GROUP BY instance_id, series, le ORDER BY instance_id, series, le';
 
 beforeAll(async () => {
   // The views fed from the first insert on.
@@ -220,6 +226,8 @@ beforeAll(async () => {
   await deliverAll(backfilled, DELIVERIES);
   await runMigrations(backfilled);
   beforeBackfill = await answers(backfilled, preaggregatedQueries);
+  liveDurations = await queryRows(live, DURATIONS);
+  durationsBeforeBackfill = await queryRows(backfilled, DURATIONS);
   await runBackfill(backfilled);
   afterBackfill = await answers(backfilled, preaggregatedQueries);
   await runBackfill(backfilled);
@@ -273,20 +281,17 @@ describe('pre-aggregates agree with the raw tables', () => {
   });
 });
 
-/** The pre-aggregated query whose source table migration 020 rebuilds (instance_request_durations). */
-const REBUILT_SOURCE_QUERY = 'p99-request-duration-per-instance';
-
 describe('backfill of rows loaded before the pre-aggregates', () => {
+  // The p99 query reads instance_request_histograms (021), made after 020's rebuild of prometheus_samples,
+  // so the views alone miss the old rows for every documented query.
   it('the views alone miss them', () => {
-    for (const name of PREAGGREGATED.filter((n) => n !== REBUILT_SOURCE_QUERY))
+    for (const name of PREAGGREGATED)
       expect(beforeBackfill.get(name), name).not.toEqual(backfilledRaw.get(name));
   });
 
-  it("except 020's: its rebuild of prometheus_samples copies the old rows through the re-created view", () => {
-    expect(PREAGGREGATED).toContain(REBUILT_SOURCE_QUERY);
-    expect(normalize(beforeBackfill.get(REBUILT_SOURCE_QUERY)!)).toEqual(
-      normalize(backfilledRaw.get(REBUILT_SOURCE_QUERY)!),
-    );
+  it("020's rebuild of prometheus_samples copies the old rows through 018's re-created view", () => {
+    expect(durationsBeforeBackfill.length).toBeGreaterThan(0);
+    expect(normalize(durationsBeforeBackfill)).toEqual(normalize(liveDurations));
   });
 
   it.each(PREAGGREGATED)(
