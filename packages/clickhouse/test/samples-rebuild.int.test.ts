@@ -155,7 +155,12 @@ describe('020 on 18.16: a runner that died after the swap', () => {
     ]);
 
     const result = await runMigrations(config);
-    expect(result.applied.map((m) => m.version)).toEqual([REBUILD_VERSION]);
+    // 020 and every migration after it (the directory of the earlier runs stopped before 020).
+    expect(result.applied.map((m) => m.version)).toEqual(
+      loadMigrations()
+        .map((m) => m.version)
+        .filter((v) => v >= REBUILD_VERSION),
+    );
     expect(await queryRows(config, TABLES_SQL(config.database))).toEqual([
       { name: 'prometheus_samples', sorting_key: NEW_KEY },
     ]);
