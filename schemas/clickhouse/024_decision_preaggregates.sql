@@ -119,3 +119,35 @@ FROM {{local decisions}}
 GROUP BY decision_id, day, instance_id;
 
 {{distributed decision_locations cityHash64(instance_id)}};
+
+-- The decisions that ended in an error, sorted by the decision's time: the last hour of them is a few
+-- granules here, while in decisions (sorted by day, then instance) it is every granule of the day, the
+-- errors being spread over all of them. A decision uploaded again collapses with its copy, as there.
+CREATE TABLE IF NOT EXISTS {{local decision_errors}} {{on_cluster}}
+(
+  decided_at DateTime('UTC'),
+  decided_at_us UInt64,
+  instance_id String,
+  decision_id String,
+  policy_path String,
+  -- Never NULL here (only failed decisions), Nullable as in decisions: the view copies it as it is.
+  error_json Nullable(String)
+)
+ENGINE = {{replacing_merge_tree decision_errors}}
+PARTITION BY toYYYYMM(decided_at)
+ORDER BY (decided_at, instance_id, decision_id);
+
+CREATE MATERIALIZED VIEW IF NOT EXISTS {{local decision_errors_mv}} {{on_cluster}}
+TO {{local decision_errors}} AS
+SELECT
+  decided_at,
+  decided_at_us,
+  instance_id,
+  decision_id,
+  ifNull(path, '') AS policy_path,
+  error_json
+FROM {{local decisions}}
+WHERE error_json IS NOT NULL
+GROUP BY decided_at, decided_at_us, instance_id, decision_id, policy_path, error_json;
+
+{{distributed decision_errors cityHash64(instance_id)}};

@@ -37,6 +37,7 @@ describe('pre-aggregate backfill plan', () => {
       'opa.decisions_per_hour_hll',
       'opa.decision_verdicts_hourly',
       'opa.decision_locations',
+      'opa.decision_errors',
     ]);
     expect(steps.find((s) => s.target === 'opa.decisions_per_minute')!.partitionExpression).toBe(
       'toYYYYMM(decided_at)',

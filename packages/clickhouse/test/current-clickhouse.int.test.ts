@@ -268,6 +268,7 @@ const PREAGGREGATES = [
   'decisions_per_hour_hll',
   'decision_verdicts_hourly',
   'decision_locations',
+  'decision_errors',
 ];
 const rawQueries = loadAnalystQueries(join(DEFAULT_QUERIES_DIR, 'raw'));
 

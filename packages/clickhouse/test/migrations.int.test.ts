@@ -64,9 +64,10 @@ describe('runMigrations on the real ClickHouse', () => {
           { name, engine: 'AggregatingMergeTree' },
           { name: `${name}_mv`, engine: 'MaterializedView' },
         ]),
-        // The latest-report pre-aggregates (021): one row per instance once merged
-        // (023): the same for status reports; (024): decision id -> where the decision is.
+        // The latest-report pre-aggregates (021): one row per instance once merged; (023): the same for
+        // status reports; (024): decision id -> where the decision is, and the failed decisions by time.
         ...[
+          'decision_errors',
           'decision_locations',
           'instance_latest_status',
           'instance_latest_versions',

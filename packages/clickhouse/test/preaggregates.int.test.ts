@@ -116,7 +116,8 @@ function decisions(upload: string, events: DecisionFixture[]) {
 }
 const DECISIONS: DecisionFixture[] = [
   { id: 'a1', path: 'authz/allow', ago: 5 * MIN },
-  { id: 'a2', path: 'authz/allow', ago: 10 * MIN },
+  // Uploaded twice, with an error: listed once among the errors.
+  { id: 'a2', path: 'authz/allow', ago: 10 * MIN, error: true },
   { id: 'b1', path: 'authz/allow', ago: 15 * MIN, error: true },
   { id: 'b2', path: null, ago: 20 * MIN },
   { id: 'a3', path: 'authz/allow', ago: 90 * MIN },
@@ -212,6 +213,7 @@ const PREAGGREGATES = [
   'decisions_per_hour_hll',
   'decision_verdicts_hourly',
   'decision_locations',
+  'decision_errors',
 ];
 
 /** JSON gives 64-bit integers as strings; the raw and pre-aggregate columns differ in width only. */
@@ -278,7 +280,7 @@ describe('pre-aggregates agree with the raw tables', () => {
     expect(rawQueries.size).toBeGreaterThanOrEqual(10);
     for (const name of rawQueries.keys()) {
       expect(queries.get(name), name).toMatch(
-        /\bFROM\s+(daily_version_instances(_hll)?|instance_\w+|partition_reports_per_minute|bundle_\w+_hourly|version_checks_daily|decisions_per_(minute|hour)_hll|decisions_per_minute|decision_verdicts_hourly|decision_locations)\b/,
+        /\bFROM\s+(daily_version_instances(_hll)?|instance_\w+|partition_reports_per_minute|bundle_\w+_hourly|version_checks_daily|decisions_per_(minute|hour)_hll|decisions_per_minute|decision_verdicts_hourly|decision_locations|decision_errors)\b/,
       );
     }
   });
