@@ -34,6 +34,10 @@ describe('pre-aggregate backfill plan', () => {
       'opa.daily_version_instances_hll',
       'opa.decisions_per_minute_hll',
       'opa.instance_latest_status',
+      'opa.decisions_per_hour_hll',
+      'opa.decision_verdicts_hourly',
+      'opa.decision_locations',
+      'opa.decision_errors',
     ]);
     expect(steps.find((s) => s.target === 'opa.decisions_per_minute')!.partitionExpression).toBe(
       'toYYYYMM(decided_at)',

@@ -265,6 +265,10 @@ const PREAGGREGATES = [
   'daily_version_instances_hll',
   'decisions_per_minute_hll',
   'instance_latest_status',
+  'decisions_per_hour_hll',
+  'decision_verdicts_hourly',
+  'decision_locations',
+  'decision_errors',
 ];
 const rawQueries = loadAnalystQueries(join(DEFAULT_QUERIES_DIR, 'raw'));
 

@@ -45,12 +45,14 @@ describe('runMigrations on the real ClickHouse', () => {
         { name: 'status_reports', engine: 'ReplacingMergeTree' },
         { name: 'version_checks', engine: 'ReplacingMergeTree' },
         { name: 'version_reports', engine: 'ReplacingMergeTree' },
-        // The pre-aggregates (015-019, 022), each with the materialized view that feeds it.
+        // The pre-aggregates (015-019, 022, 024), each with the materialized view that feeds it.
         ...[
           'bundle_failures_hourly',
           'bundle_health_hourly',
           'daily_version_instances',
           'daily_version_instances_hll',
+          'decision_verdicts_hourly',
+          'decisions_per_hour_hll',
           'decisions_per_minute',
           'decisions_per_minute_hll',
           'instance_request_durations',
@@ -62,14 +64,18 @@ describe('runMigrations on the real ClickHouse', () => {
           { name, engine: 'AggregatingMergeTree' },
           { name: `${name}_mv`, engine: 'MaterializedView' },
         ]),
-        // The latest-report pre-aggregates (021): one row per instance once merged
-        // (023): the same for status reports.
-        ...['instance_latest_status', 'instance_latest_versions', 'instance_request_histograms'].flatMap(
-          (name) => [
-            { name, engine: 'ReplacingMergeTree' },
-            { name: `${name}_mv`, engine: 'MaterializedView' },
-          ],
-        ),
+        // The latest-report pre-aggregates (021): one row per instance once merged; (023): the same for
+        // status reports; (024): decision id -> where the decision is, and the failed decisions by time.
+        ...[
+          'decision_errors',
+          'decision_locations',
+          'instance_latest_status',
+          'instance_latest_versions',
+          'instance_request_histograms',
+        ].flatMap((name) => [
+          { name, engine: 'ReplacingMergeTree' },
+          { name: `${name}_mv`, engine: 'MaterializedView' },
+        ]),
       ].sort((a, b) => (a.name < b.name ? -1 : 1)),
     );
   });

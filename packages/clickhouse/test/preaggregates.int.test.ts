@@ -32,6 +32,11 @@ import {
 } from '../src';
 import { deliverReports, dropDatabase, queryRows, telemetryReport, testConfig } from './clickhouse-test-db';
 
+const MIN = 60_000_000; // micros
+const DAY = 24 * 60 * MIN;
+const NOW = Math.floor(Date.now() / 1000) * 1_000_000;
+const DECISION_RANGE = { from: (NOW - 3 * 60 * MIN) / 1_000_000 + 7, to: NOW / 1_000_000 + 60 };
+
 const queries = loadAnalystQueries();
 const rawQueries = loadAnalystQueries(join(DEFAULT_QUERIES_DIR, 'raw'));
 /** The documented queries that read a pre-aggregate (those with a raw-table counterpart). */
@@ -40,11 +45,12 @@ const PARAMS: Record<string, Record<string, string | number>> = {
   'latest-status-of-instance': { instance_id: '6f1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d' },
   // Between the latest status updates 5 and 20 minutes old: some instances are silent, some not.
   'instances-stopped-reporting': { silent_minutes: 15 },
+  // Three hours back, not on an hour: the queries count the whole hours from the one holding `from`.
+  'decisions-per-path-per-hour': DECISION_RANGE,
+  'decisions-allow-share-per-path-and-revision': DECISION_RANGE,
+  // Uploaded twice (the second upload has other event ids): the first copy received.
+  'decision-by-id': { decision_id: 'a2' },
 };
-
-const MIN = 60_000_000; // micros
-const DAY = 24 * 60 * MIN;
-const NOW = Math.floor(Date.now() / 1000) * 1_000_000;
 
 const telemetry = (id: string, version: string, heap: number | null, ago: number): TelemetryReport =>
   telemetryReport(id, version, heap, NOW - ago);
@@ -83,10 +89,16 @@ const check = (id: string, ago: number, tag: string | null, notModified = false)
 });
 const CHECKS = [check('c1', 0, 'v0.19.2'), check('c2', MIN, 'v0.19.2', true), check('c3', 2 * DAY, null)];
 
-function decisions(
-  upload: string,
-  events: { id: string; path: string | null; ago: number; error?: boolean }[],
-) {
+interface DecisionFixture {
+  id: string;
+  path: string | null;
+  ago: number;
+  error?: boolean;
+  result?: unknown;
+  bundles?: Record<string, { revision: string }>;
+}
+
+function decisions(upload: string, events: DecisionFixture[]) {
   let n = 0;
   return normalizeDecisionChunk(
     events.map((e) => ({
@@ -94,19 +106,32 @@ function decisions(
       decision_id: e.id,
       ...(e.path === null ? { query: 'data.x = y' } : { path: e.path }),
       timestamp: new Date((NOW - e.ago) / 1000).toISOString(),
-      result: true,
+      result: 'result' in e ? e.result : true,
+      ...(e.bundles ? { bundles: e.bundles } : {}),
       ...(e.error ? { error: { code: 'eval_error', message: 'boom' } } : {}),
     })),
     { receivedAt: NOW, gatewayId: 'gw', partition: null },
     () => `${upload}-${n++}`,
   ).events;
 }
-const DECISIONS = [
+const DECISIONS: DecisionFixture[] = [
   { id: 'a1', path: 'authz/allow', ago: 5 * MIN },
-  { id: 'a2', path: 'authz/allow', ago: 10 * MIN },
+  // Uploaded twice, with an error: listed once among the errors.
+  { id: 'a2', path: 'authz/allow', ago: 10 * MIN, error: true },
   { id: 'b1', path: 'authz/allow', ago: 15 * MIN, error: true },
   { id: 'b2', path: null, ago: 20 * MIN },
   { id: 'a3', path: 'authz/allow', ago: 90 * MIN },
+  // Results the allow-share query tells apart, made with one bundle and with two.
+  { id: 'a4', path: 'authz/allow', ago: 25 * MIN, result: false, bundles: { authz: { revision: 'r1' } } },
+  {
+    id: 'b3',
+    path: 'authz/allow',
+    ago: 70 * MIN,
+    result: { allow: true, reasons: [] },
+    bundles: { authz: { revision: 'r2' }, common: { revision: 'c1' } },
+  },
+  // Older than the ranges: outside every answer.
+  { id: 'a5', path: 'authz/allow', ago: 5 * 60 * MIN },
 ];
 
 const STATUS = {
@@ -185,6 +210,10 @@ const PREAGGREGATES = [
   'daily_version_instances_hll',
   'decisions_per_minute_hll',
   'instance_latest_status',
+  'decisions_per_hour_hll',
+  'decision_verdicts_hourly',
+  'decision_locations',
+  'decision_errors',
 ];
 
 /** JSON gives 64-bit integers as strings; the raw and pre-aggregate columns differ in width only. */
@@ -251,7 +280,7 @@ describe('pre-aggregates agree with the raw tables', () => {
     expect(rawQueries.size).toBeGreaterThanOrEqual(10);
     for (const name of rawQueries.keys()) {
       expect(queries.get(name), name).toMatch(
-        /\bFROM\s+(daily_version_instances(_hll)?|instance_\w+|partition_reports_per_minute|bundle_\w+_hourly|version_checks_daily|decisions_per_minute(_hll)?)\b/,
+        /\bFROM\s+(daily_version_instances(_hll)?|instance_\w+|partition_reports_per_minute|bundle_\w+_hourly|version_checks_daily|decisions_per_(minute|hour)_hll|decisions_per_minute|decision_verdicts_hourly|decision_locations|decision_errors)\b/,
       );
     }
   });
