@@ -91,3 +91,25 @@ export function telemetryReport(
     extra_json: null,
   };
 }
+
+/** The pre-aggregates (migrations 015+), each fed by a materialized view `<name>_mv`. */
+export const PREAGGREGATES = [
+  'daily_version_instances',
+  'instance_versions',
+  'instance_status',
+  'partition_reports_per_minute',
+  'bundle_failures_hourly',
+  'bundle_health_hourly',
+  'instance_request_durations',
+  'version_checks_daily',
+  'decisions_per_minute',
+  'instance_latest_versions',
+  'instance_request_histograms',
+  'daily_version_instances_hll',
+  'decisions_per_minute_hll',
+  'instance_latest_status',
+  'decisions_per_hour_hll',
+  'decision_verdicts_hourly',
+  'decision_locations',
+  'decision_errors',
+];

@@ -49,7 +49,7 @@ import {
   TELEMETRY_TABLE_SPECS,
 } from '../src';
 import { type ChdbResult, type ChdbRun, type ChdbStep, chdbPython, runChdb } from './chdb-runner';
-import { deliverReports, dropDatabase, queryRows } from './clickhouse-test-db';
+import { deliverReports, dropDatabase, PREAGGREGATES, queryRows } from './clickhouse-test-db';
 import { type RecordedStatement, RecordingProxy } from './recording-proxy';
 
 const SERVER_URL = process.env.CLICKHOUSE_URL;
@@ -249,27 +249,6 @@ const QUERY_PARAMS: Record<string, Record<string, string | number>> = {
   // Between the latest status updates 30 and 40 minutes old: some instances are silent, some not.
   'instances-stopped-reporting': { silent_minutes: 35 },
 };
-/** The pre-aggregates (migrations 015+), each fed by a materialized view `<name>_mv`. */
-const PREAGGREGATES = [
-  'daily_version_instances',
-  'instance_versions',
-  'instance_status',
-  'partition_reports_per_minute',
-  'bundle_failures_hourly',
-  'bundle_health_hourly',
-  'instance_request_durations',
-  'version_checks_daily',
-  'decisions_per_minute',
-  'instance_latest_versions',
-  'instance_request_histograms',
-  'daily_version_instances_hll',
-  'decisions_per_minute_hll',
-  'instance_latest_status',
-  'decisions_per_hour_hll',
-  'decision_verdicts_hourly',
-  'decision_locations',
-  'decision_errors',
-];
 const rawQueries = loadAnalystQueries(join(DEFAULT_QUERIES_DIR, 'raw'));
 
 function checks(): Check[] {

@@ -30,7 +30,14 @@ import {
   runBackfill,
   runMigrations,
 } from '../src';
-import { deliverReports, dropDatabase, queryRows, telemetryReport, testConfig } from './clickhouse-test-db';
+import {
+  deliverReports,
+  dropDatabase,
+  PREAGGREGATES,
+  queryRows,
+  telemetryReport,
+  testConfig,
+} from './clickhouse-test-db';
 
 const MIN = 60_000_000; // micros
 const DAY = 24 * 60 * MIN;
@@ -194,27 +201,6 @@ async function optimize(config: ClickHouseConfig, tables: string[]): Promise<voi
     await client.close();
   }
 }
-
-const PREAGGREGATES = [
-  'daily_version_instances',
-  'instance_versions',
-  'instance_status',
-  'partition_reports_per_minute',
-  'bundle_failures_hourly',
-  'bundle_health_hourly',
-  'instance_request_durations',
-  'version_checks_daily',
-  'decisions_per_minute',
-  'instance_latest_versions',
-  'instance_request_histograms',
-  'daily_version_instances_hll',
-  'decisions_per_minute_hll',
-  'instance_latest_status',
-  'decisions_per_hour_hll',
-  'decision_verdicts_hourly',
-  'decision_locations',
-  'decision_errors',
-];
 
 /** JSON gives 64-bit integers as strings; the raw and pre-aggregate columns differ in width only. */
 const normalize = (rows: unknown[]) =>
