@@ -28,6 +28,13 @@ export interface Outcome {
    * sockets, or for a new connection to be accepted (a full accept queue costs SYN retries of 1 s, 3 s...).
    */
   connectedMs: number;
+  /**
+   * From the scheduled send time until the whole request was handed to the kernel (the socket took its
+   * last byte): past connectedMs, the time the server left the request unread in full socket buffers.
+   */
+  sentMs: number;
+  /** From the scheduled send time until the answer's status line and headers arrived. */
+  headersMs: number;
   /** HTTP status; 0 for a timeout or a connection error. */
   status: number;
   /** The reply body of a 2xx (the gateway's `{"event_id"}`), kept to check what reached storage. */
@@ -71,8 +78,11 @@ export async function runOpenLoop(options: OpenLoopOptions): Promise<Outcome[]> 
     pending += 1;
     let done = false;
     let connectedMs = Number.NaN;
+    let sentMs = Number.NaN;
+    let headersMs = Number.NaN;
+    const since = () => performance.now() - started - scheduledMs;
     const connected = () => {
-      connectedMs = performance.now() - started - scheduledMs;
+      connectedMs = since();
     };
     const finish = (status: number, text: string | null, retryAfter: string | null = null) => {
       if (done) return;
@@ -81,9 +91,11 @@ export async function runOpenLoop(options: OpenLoopOptions): Promise<Outcome[]> 
       outcomes.push({
         phase,
         scheduledMs,
-        latencyMs: performance.now() - started - scheduledMs,
+        latencyMs: since(),
         sendLagMs,
-        connectedMs: Number.isNaN(connectedMs) ? performance.now() - started - scheduledMs : connectedMs,
+        connectedMs: Number.isNaN(connectedMs) ? since() : connectedMs,
+        sentMs: Number.isNaN(sentMs) ? since() : sentMs,
+        headersMs: Number.isNaN(headersMs) ? since() : headersMs,
         status,
         body: text,
         retryAfter,
@@ -99,6 +111,7 @@ export async function runOpenLoop(options: OpenLoopOptions): Promise<Outcome[]> 
         headers: { ...options.headers, 'content-length': String(body.length) },
       },
       (response) => {
+        headersMs = since();
         const status = response.statusCode ?? 0;
         if (status < 200 || status >= 300) {
           const retryAfter = response.headers['retry-after'] ?? null;
@@ -123,6 +136,9 @@ export async function runOpenLoop(options: OpenLoopOptions): Promise<Outcome[]> 
     request.on('socket', (socket) => {
       if (socket.connecting) socket.once('connect', connected);
       else connected();
+    });
+    request.on('finish', () => {
+      sentMs = since();
     });
     request.on('close', () => clearTimeout(deadline));
     request.on('error', () => finish(0, null));

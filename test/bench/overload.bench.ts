@@ -223,7 +223,7 @@ try {
   function whereTheyWaited(of: Outcome[], startMs: number, seconds: number) {
     const slice = Math.max(5, Math.ceil(seconds / 10 / 5) * 5);
     console.log(
-      `    per ${slice} s: client p99 | of it until connected p99 | gateway p99 (onRequest to answer) | Kafka ack p99 | event-loop lag max | limit | in flight max`,
+      `    per ${slice} s: client p99 | of it until connected p99 | until sent p99 | sent to answer p99 | gateway p99 (onRequest to answer) | Kafka ack p99 | event-loop lag max | limit | in flight max`,
     );
     for (let from = 0; from < seconds; from += slice) {
       const lo = startMs + from * 1000;
@@ -233,6 +233,8 @@ try {
       );
       const ok = accepted.map((o) => o.latencyMs).sort((a, b) => a - b);
       const connecting = accepted.map((o) => o.connectedMs).sort((a, b) => a - b);
+      const sent = accepted.map((o) => o.sentMs).sort((a, b) => a - b);
+      const answering = accepted.map((o) => o.headersMs - o.sentMs).sort((a, b) => a - b);
       const inside = views.filter((v) => v.atMs >= lo && v.atMs < hi + 1000);
       const first = views.filter((v) => v.atMs < lo).at(-1) ?? inside[0];
       const last = inside.at(-1);
@@ -259,7 +261,7 @@ try {
       const limit = gauge('gateway_admission_limit', (a) => a.reduce((x, y) => x + y, 0) / a.length);
       const inFlight = gauge('gateway_in_flight_requests', (a) => Math.max(...a));
       console.log(
-        `      ${String(from).padStart(3)}s: ${ms(percentile(ok, 99))} | ${ms(percentile(connecting, 99))} | <= ${ms(server)} | <= ${ms(ack)} | ${ms(lag)} | ${limit.toFixed(0)} | ${inFlight}`,
+        `      ${String(from).padStart(3)}s: ${ms(percentile(ok, 99))} | ${ms(percentile(connecting, 99))} | ${ms(percentile(sent, 99))} | ${ms(percentile(answering, 99))} | <= ${ms(server)} | <= ${ms(ack)} | ${ms(lag)} | ${limit.toFixed(0)} | ${inFlight}`,
       );
     }
   }

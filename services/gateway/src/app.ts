@@ -58,6 +58,7 @@ import { openApiDocument } from './openapi';
 import type { PartitionTopics } from './partition-topics';
 import { registerRequestBody } from './request-body';
 import { createShedLog } from './shed-log';
+import { createWorkTurns } from './work-turns';
 
 /** What the gateway needs of the releases view (releases-view.ts implements it over the releases topic). */
 export interface ReleasesSource {
@@ -102,9 +103,11 @@ export function buildApp(deps: GatewayDeps): FastifyInstance {
   const topics = topicNames(config.topicPrefix);
   const admission = createAdmission(config.admission);
   const stopDelaySampling = sampleEventLoopDelay(admission);
-  const metrics = createGatewayMetrics(deps.registry, admission);
   const shedLog = createShedLog(deps.logger, admission);
   const tickets = new WeakMap<FastifyRequest, Ticket>();
+  // Parsing, normalization and encoding run in short event-loop turns (work-turns.ts: why).
+  const turns = createWorkTurns({ budgetMs: config.workTurnBudgetMs });
+  const metrics = createGatewayMetrics(deps.registry, admission, turns);
   // Writes the configured status schema version (STATUS_SCHEMA_VERSION; rolling upgrades).
   const statusWriter = statusCodecWriting(config.statusSchemaVersion);
   const auth = createTokenCheck(config.authTokens);
@@ -131,7 +134,7 @@ export function buildApp(deps: GatewayDeps): FastifyInstance {
     forceCloseConnections: 'idle',
     frameworkErrors: (err, request, reply) => sendError(err, request, reply),
   });
-  registerRequestBody(app, { limitBytes: config.bodyLimitBytes });
+  registerRequestBody(app, { limitBytes: config.bodyLimitBytes, turns });
   app.setErrorHandler((err, request, reply) => sendError(err, request, reply));
   // No route for this method and path: answered on request, before Fastify looks at the body (a QUERY
   // without Content-Type would otherwise be a 400). The not-found handler is the same answer, in reserve.
@@ -261,8 +264,10 @@ export function buildApp(deps: GatewayDeps): FastifyInstance {
 
   async function postVersion(request: FastifyRequest) {
     const context = envelope(request, null);
-    const report = normalizeTelemetry(bodyOf(request), context, limits);
-    const record = telemetryCodec.encode(report);
+    const { report, record } = await turns.run(() => {
+      const report = normalizeTelemetry(bodyOf(request), context, limits);
+      return { report, record: telemetryCodec.encode(report) };
+    });
     await produce('telemetry', topics.telemetry, report.id, record, request);
     metrics.accepted.inc({ kind: 'telemetry', route: 'default' });
     return versionReply(report.client, report.version);
@@ -321,12 +326,14 @@ export function buildApp(deps: GatewayDeps): FastifyInstance {
   async function postStatus(request: FastifyRequest) {
     const route = await statusTopics.route(partitionOf(request));
     const context = envelope(request, route.partition);
-    const report = normalizeStatus(bodyOf(request), context, limits);
-    const record = statusWriter.encode(report);
+    const { id, record } = await turns.run(() => {
+      const report = normalizeStatus(bodyOf(request), context, limits);
+      return { id: report.labels.id, record: statusWriter.encode(report) };
+    });
     // While Kafka acknowledges, only the record is held: a real OPA's parsed body and its report are
     // several times the size of its 12 KB record, and hundreds of requests can be waiting at once.
     request.body = undefined;
-    await produce('status', route.topic, report.labels.id, record, request);
+    await produce('status', route.topic, id, record, request);
     metrics.accepted.inc({ kind: 'status', route: route.kind });
     return { event_id: context.eventId };
   }

@@ -79,6 +79,9 @@ export const gatewayEnvSchema = z
     MAX_IN_FLIGHT_BYTES: positiveInt(32 * 1024 * 1024),
     ADMISSION_MAX_WAIT_MS: positiveInt(1000),
     RETRY_AFTER_SECONDS: positiveInt(5),
+    // The CPU work on report bodies runs in event-loop turns of at most this many ms (work-turns.ts), so
+    // the loop keeps accepting connections and refusing what it cannot take; 0: inline, no turns.
+    WORK_TURN_BUDGET_MS: z.coerce.number().int().min(0).max(1000).default(10),
     RELEASES_CHANNEL: z.string().default('latest'),
     // The repositories whose GitHub-style release endpoints the gateway serves (OPA 1.7+ asks
     // /repos/open-policy-agent/opa/releases/latest); GitHub compares them case-insensitively.
@@ -159,6 +162,8 @@ export interface GatewayConfig {
     maxWaitMs: number;
   };
   retryAfterSeconds: number;
+  /** The most CPU work on bodies one event-loop turn starts, ms (work-turns.ts); 0: inline. */
+  workTurnBudgetMs: number;
   releasesChannel: string;
   /** `owner/repo` pairs served at /repos/{owner}/{repo}/releases[/latest], lower-case. */
   releaseRepositories: string[];
@@ -214,6 +219,7 @@ export function loadGatewayConfig(env: Record<string, string | undefined> = proc
       maxWaitMs: e.ADMISSION_MAX_WAIT_MS,
     },
     retryAfterSeconds: e.RETRY_AFTER_SECONDS,
+    workTurnBudgetMs: e.WORK_TURN_BUDGET_MS,
     releasesChannel: e.RELEASES_CHANNEL,
     releaseRepositories: e.RELEASE_REPOSITORIES.map((r) => r.toLowerCase()),
     publicUrl: e.PUBLIC_URL?.replace(/\/+$/, '') ?? null,

@@ -1,11 +1,20 @@
 // The gateway's metrics, registered on the process registry.
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 import type { Admission } from './admission';
+import type { WorkTurns } from './work-turns';
 
 export type GatewayMetrics = ReturnType<typeof createGatewayMetrics>;
 
-export function createGatewayMetrics(registry: Registry, admission: Admission) {
+export function createGatewayMetrics(registry: Registry, admission: Admission, turns: WorkTurns) {
   const registers = [registry];
+  new Gauge({
+    name: 'gateway_work_queued_tasks',
+    help: 'Parsing, normalization and encoding tasks of admitted requests waiting for an event-loop turn (WORK_TURN_BUDGET_MS)',
+    registers,
+    collect() {
+      this.set(turns.queued());
+    },
+  });
   // Read at scrape time from the admission state: nothing to update per request.
   new Gauge({
     name: 'gateway_in_flight_requests',

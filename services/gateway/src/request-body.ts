@@ -9,9 +9,12 @@ import { Transform, type TransformCallback } from 'node:stream';
 import { createGunzip } from 'node:zlib';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { GatewayError } from './errors';
+import type { WorkTurns } from './work-turns';
 
 export interface RequestBodyOptions {
   limitBytes: number;
+  /** Where the parsing runs (work-turns.ts): in a turn of its own, not in the callback that read the body. */
+  turns: WorkTurns;
 }
 
 /**
@@ -32,13 +35,16 @@ function couldSpellProto(text: string): boolean {
   return false;
 }
 
-export function registerRequestBody(app: FastifyInstance, { limitBytes }: RequestBodyOptions): void {
+export function registerRequestBody(app: FastifyInstance, { limitBytes, turns }: RequestBodyOptions): void {
   app.removeAllContentTypeParsers();
   app.addContentTypeParser(
     'application/json',
     { parseAs: 'buffer', bodyLimit: limitBytes },
     (_req, body, done) => {
-      done(null, parseJson(body as Buffer));
+      turns.run(() => parseJson(body as Buffer)).then(
+        (value) => done(null, value),
+        (err: Error) => done(err),
+      );
     },
   );
 
