@@ -41,10 +41,12 @@ export function registerRequestBody(app: FastifyInstance, { limitBytes, turns }:
     'application/json',
     { parseAs: 'buffer', bodyLimit: limitBytes },
     (_req, body, done) => {
-      turns.run(() => parseJson(body as Buffer)).then(
-        (value) => done(null, value),
-        (err: Error) => done(err),
-      );
+      turns
+        .run(() => parseJson(body as Buffer))
+        .then(
+          (value) => done(null, value),
+          (err: Error) => done(err),
+        );
     },
   );
 
