@@ -306,16 +306,28 @@ describe('gateway with real Kafka', () => {
     // A long linger keeps the records in the producer while the signal arrives.
     const g = await startGateway({ KAFKA_BROKERS: brokers, TOPIC_PREFIX: prefix, PRODUCER_LINGER_MS: '400' });
     const body = readFixtureText('status-full.json');
+    let answered = 0;
     const inFlight = Array.from({ length: 40 }, () =>
       post(g, '/status', body).then(
-        async (r) => ({
-          status: r.status,
-          eventId: r.ok ? ((await r.json()) as { event_id: string }).event_id : null,
-        }),
+        async (r) => {
+          answered += 1;
+          return {
+            status: r.status,
+            eventId: r.ok ? ((await r.json()) as { event_id: string }).event_id : null,
+          };
+        },
         () => ({ status: 0, eventId: null }),
       ),
     );
-    await new Promise((r) => setTimeout(r, 150));
+    // The signal once the gateway has taken on all 40 (in flight, or answered already on a slow machine):
+    // a request still in the client or the kernel's accept queue is not in flight, and is refused.
+    const deadline = Date.now() + 10_000;
+    while (Date.now() < deadline) {
+      const text = await (await fetch(`${g.url}/metrics`)).text();
+      const held = Number(/^gateway_in_flight_requests (\d+)/m.exec(text)?.[1] ?? 0);
+      if (held + answered >= 40) break;
+      await new Promise((r) => setTimeout(r, 10));
+    }
     g.child.kill('SIGTERM');
     const results = await Promise.all(inFlight);
     expect(await g.exit, g.output.join('')).toBe(0);
