@@ -48,7 +48,10 @@ export interface AdmissionOptions {
 
 export type Refusal = 'in_flight_requests' | 'in_flight_bytes' | 'queue_age';
 
-/** What an admitted request holds: tell it when its body has arrived, and release it once answered. */
+/**
+ * What an admitted request holds: tell it when its body has arrived (later calls change nothing), and
+ * release it once answered.
+ */
 export interface Ticket {
   bodyReceived(): void;
   release(): void;
@@ -151,7 +154,8 @@ export function createAdmission(options: AdmissionOptions): Admission {
       let receivedAt: number | null = null;
       const ticket: Ticket = {
         bodyReceived() {
-          if (released) return;
+          // The first call counts: the body's arrival, whichever hook saw it first.
+          if (released || receivedAt !== null) return;
           receivedAt = now();
           waiting.set(ticket, receivedAt);
         },

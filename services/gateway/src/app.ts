@@ -134,7 +134,12 @@ export function buildApp(deps: GatewayDeps): FastifyInstance {
     forceCloseConnections: 'idle',
     frameworkErrors: (err, request, reply) => sendError(err, request, reply),
   });
-  registerRequestBody(app, { limitBytes: config.bodyLimitBytes, turns });
+  // The wait for the parsing turn counts in the admission's measured latency: it starts at the body's arrival.
+  registerRequestBody(app, {
+    limitBytes: config.bodyLimitBytes,
+    turns,
+    onBody: (request) => tickets.get(request)?.bodyReceived(),
+  });
   app.setErrorHandler((err, request, reply) => sendError(err, request, reply));
   // No route for this method and path: answered on request, before Fastify looks at the body (a QUERY
   // without Content-Type would otherwise be a 400). The not-found handler is the same answer, in reserve.
@@ -228,7 +233,10 @@ export function buildApp(deps: GatewayDeps): FastifyInstance {
     done();
   }
 
-  /** The body has arrived (parsed): from now on the request waits on the gateway, not on its client. */
+  /**
+   * The body has arrived: from now on the request waits on the gateway, not on its client. Seen first by
+   * the body parser (registerRequestBody's onBody); this hook covers requests without a body.
+   */
   function bodyReceived(request: FastifyRequest, _reply: FastifyReply, done: () => void): void {
     tickets.get(request)?.bodyReceived();
     done();

@@ -15,6 +15,8 @@ export interface RequestBodyOptions {
   limitBytes: number;
   /** Where the parsing runs (work-turns.ts): in a turn of its own, not in the callback that read the body. */
   turns: WorkTurns;
+  /** Called once the whole body has arrived (inflated), before it waits for its parsing turn. */
+  onBody?: (request: FastifyRequest) => void;
 }
 
 /**
@@ -35,12 +37,16 @@ function couldSpellProto(text: string): boolean {
   return false;
 }
 
-export function registerRequestBody(app: FastifyInstance, { limitBytes, turns }: RequestBodyOptions): void {
+export function registerRequestBody(
+  app: FastifyInstance,
+  { limitBytes, turns, onBody }: RequestBodyOptions,
+): void {
   app.removeAllContentTypeParsers();
   app.addContentTypeParser(
     'application/json',
     { parseAs: 'buffer', bodyLimit: limitBytes },
-    (_req, body, done) => {
+    (request, body, done) => {
+      onBody?.(request);
       turns
         .run(() => parseJson(body as Buffer))
         .then(

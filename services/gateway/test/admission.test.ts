@@ -174,6 +174,16 @@ describe('request admission', () => {
     expect(admission.inFlightBytes()).toBe(0);
   });
 
+  it("counts a request's wait from the first report of its body, not a later one", () => {
+    const { admission, advance } = clocked();
+    const ticket = admission.admit(10) as Ticket;
+    ticket.bodyReceived(); // the body parser: the body is in, its parsing turn still to come
+    advance(120);
+    ticket.bodyReceived(); // the preHandler hook, after the parsing turn
+    expect(admission.oldestWaitMs()).toBe(120);
+    ticket.release();
+  });
+
   it('admits nothing while the oldest request with its body in has waited past the longest wait', () => {
     const { admission, advance } = clocked();
     const slowClient = admission.admit(10) as Ticket; // still sending its body: does not count
