@@ -81,7 +81,7 @@ export const gatewayEnvSchema = z
     RETRY_AFTER_SECONDS: positiveInt(5),
     // The CPU work on report bodies runs in event-loop turns of at most this many ms (work-turns.ts), so
     // the loop keeps accepting connections and refusing what it cannot take; 0: inline, no turns.
-    WORK_TURN_BUDGET_MS: z.coerce.number().int().min(0).max(1000).default(10),
+    WORK_TURN_BUDGET_MS: z.coerce.number().int().min(0).max(1000).default(2),
     RELEASES_CHANNEL: z.string().default('latest'),
     // The repositories whose GitHub-style release endpoints the gateway serves (OPA 1.7+ asks
     // /repos/open-policy-agent/opa/releases/latest); GitHub compares them case-insensitively.
