@@ -1,6 +1,7 @@
 // One kafkajs client per process, logging through the service's pino logger.
 import { Kafka, type KafkaConfig, type LogEntry, logLevel } from 'kafkajs';
 import type { Logger } from 'pino';
+import { installCrc32c } from './kafkajs-crc32c';
 
 export interface KafkaClientOptions {
   brokers: string[];
@@ -14,6 +15,8 @@ export interface KafkaClientOptions {
 
 export function createKafkaClient(options: KafkaClientOptions): Kafka {
   const log = options.logger.child({ component: 'kafkajs' });
+  // Before any produce request is built (kafkajs-crc32c.ts); a kafkajs that kept its own only costs CPU.
+  if (!installCrc32c()) log.debug('kafkajs keeps its own CRC-32C');
   return new Kafka({
     clientId: options.clientId,
     brokers: options.brokers,
