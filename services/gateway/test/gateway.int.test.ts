@@ -407,19 +407,48 @@ describe('gateway under overload', () => {
     return Number(/^gateway_admission_limit(?:\{[^}]*\})? (\S+)$/m.exec(text)?.[1]);
   };
 
+  /**
+   * Headers at once, the body `delayMs` later: an admitted request holds its slot until answered, so a
+   * burst of these is over the limit inside the gateway whatever the machine's speed (a burst of whole
+   * requests is spread by the accept rate, one connection per event-loop iteration, and a fast gateway
+   * may answer each before the next is read).
+   */
+  const postSlowly = (g: Gateway, delayMs: number) =>
+    new Promise<{ status: number; retryAfter: string | null; body: { event_id?: string; code?: string } }>(
+      (resolve, reject) => {
+        const payload = Buffer.from(body);
+        const req = httpRequest(
+          `${g.url}/status`,
+          {
+            method: 'POST',
+            headers: {
+              'content-type': 'application/json',
+              'user-agent': UA,
+              'content-length': payload.length,
+            },
+          },
+          (response) => {
+            const chunks: Buffer[] = [];
+            response.on('data', (c: Buffer) => chunks.push(c));
+            response.on('end', () =>
+              resolve({
+                status: response.statusCode ?? 0,
+                retryAfter: (response.headers['retry-after'] as string | undefined) ?? null,
+                body: JSON.parse(Buffer.concat(chunks).toString('utf8')),
+              }),
+            );
+          },
+        );
+        req.on('error', reject);
+        req.flushHeaders();
+        setTimeout(() => req.end(payload), delayMs);
+      },
+    );
+
   it('answers 503 + Retry-After beyond its limit, keeps every report it acknowledged, and recovers', async () => {
     const g = gateway!;
     expect((await post(g, '/status', body)).status).toBe(200); // topics made, code paths warm
-    const answers = await Promise.all(
-      Array.from({ length: BURST }, async () => {
-        const response = await post(g, '/status', body);
-        return {
-          status: response.status,
-          retryAfter: response.headers.get('retry-after'),
-          body: (await response.json()) as { event_id?: string; code?: string },
-        };
-      }),
-    );
+    const answers = await Promise.all(Array.from({ length: BURST }, () => postSlowly(g, 300)));
     const accepted = answers.filter((a) => a.status === 200);
     const shed = answers.filter((a) => a.status === 503);
     expect(accepted.length + shed.length).toBe(BURST); // nothing else: no 500, no dropped connection
