@@ -220,12 +220,13 @@ export class DecisionFields {
   custom_json: string | null = null;
   extra_json: string | null = null;
 
+  /** Back to an event with none of the optional fields (an array is emptied only when it holds something: setting length costs). */
   reset(): void {
     this.decision_id = '';
     this.instance_id = '';
     this.opa_version = null;
-    this.labelNames.length = 0;
-    this.labelValues.length = 0;
+    if (this.labelNames.length !== 0) this.labelNames.length = 0;
+    if (this.labelValues.length !== 0) this.labelValues.length = 0;
     this.timestamp = 0;
     this.timestamp_nanos = 0;
     this.path = null;
@@ -235,8 +236,8 @@ export class DecisionFields {
     this.mapped_result_json = null;
     this.intermediate_results_json = null;
     this.nd_builtin_cache_json = null;
-    this.erased.length = 0;
-    this.masked.length = 0;
+    if (this.erased.length !== 0) this.erased.length = 0;
+    if (this.masked.length !== 0) this.masked.length = 0;
     this.error_json = null;
     this.requested_by = null;
     this.req_id = null;
@@ -244,10 +245,10 @@ export class DecisionFields {
     this.span_id = null;
     this.batch_decision_id = null;
     this.revision = null;
-    this.bundleNames.length = 0;
-    this.bundleRevisions.length = 0;
-    this.metricNames.length = 0;
-    this.metricValues.length = 0;
+    if (this.bundleNames.length !== 0) this.bundleNames.length = 0;
+    if (this.bundleRevisions.length !== 0) this.bundleRevisions.length = 0;
+    if (this.metricNames.length !== 0) this.metricNames.length = 0;
+    if (this.metricValues.length !== 0) this.metricValues.length = 0;
     this.request_context_json = null;
     this.rule_labels_json = null;
     this.custom_json = null;
@@ -401,7 +402,7 @@ function subMicroNanos(text: string): number {
 
 /** The strings of `value` into `out` (emptied first: a repeated key counts its last value). */
 function stringList(value: unknown, path: string, limits: Limits, out: string[]): void {
-  out.length = 0;
+  if (out.length !== 0) out.length = 0;
   if (value === null || value === undefined) return;
   if (!Array.isArray(value)) throw invalidType(path, 'an array of strings', value);
   if (value.length > limits.maxLabels) throw tooMany(path, 'entries', limits.maxLabels);
@@ -414,8 +415,10 @@ function stringList(value: unknown, path: string, limits: Limits, out: string[])
 }
 
 function readBundleRevisions(value: unknown, path: string, limits: Limits, fields: DecisionFields): void {
-  fields.bundleNames.length = 0;
-  fields.bundleRevisions.length = 0;
+  if (fields.bundleNames.length !== 0) {
+    fields.bundleNames.length = 0;
+    fields.bundleRevisions.length = 0;
+  }
   if (value === null || value === undefined) return;
   const bundles = requireObject(value, path);
   let count = 0;
