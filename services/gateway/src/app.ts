@@ -357,17 +357,21 @@ export function buildApp(deps: GatewayDeps): FastifyInstance {
    */
   async function postLogs(request: FastifyRequest) {
     const route = await decisionTopics.route(partitionOf(request));
-    const chunk = encodeDecisionChunk(
-      bodyOf(request),
-      {
-        receivedAt: Date.now() * 1000,
-        gatewayId: config.gatewayId,
-        userAgent: request.headers['user-agent'],
-        partition: route.partition,
-      },
-      randomUUID,
-      { limits, drop: config.decisionDropFields },
-      config.logsRecordMaxBytes,
+    const context = {
+      receivedAt: Date.now() * 1000,
+      gatewayId: config.gatewayId,
+      userAgent: request.headers['user-agent'],
+      partition: route.partition,
+    };
+    // In a work turn, as status bodies are (work-turns.ts): about 5 ms for a 32 KB upload.
+    const chunk = await turns.run(() =>
+      encodeDecisionChunk(
+        bodyOf(request),
+        context,
+        randomUUID,
+        { limits, drop: config.decisionDropFields },
+        config.logsRecordMaxBytes,
+      ),
     );
     const records: OutgoingMessage[] = chunk.batches.map((batch) => ({
       topic: route.topic,
