@@ -77,7 +77,7 @@ export interface DecisionChunk {
 /**
  * A whole upload: throws a ContractError when the chunk itself is malformed; otherwise every event is
  * either in `events` (each with an event id from `newEventId`) or in `rejected`. The gateway writes
- * the same events straight into Avro instead (encodeDecisionChunk, decision-chunk-writer.ts); both go
+ * the same events straight into Avro instead (encodeDecisionChunk, decision-batch.ts); both go
  * through readDecisionFields, so they accept and refuse the same events with the same errors.
  */
 export function normalizeDecisionChunk(
