@@ -159,6 +159,14 @@ function encodeAll(events: readonly DecisionEvent[]): number[] {
 /** Header, one array block (zig-zag varint count, the items' bytes), the array's end (0). */
 function frame(key: string, start: number, end: number, count: number): EncodedDecisionBatch {
   const out = Buffer.allocUnsafe(HEADER_LENGTH + 10 + (end - start) + 1);
+  let pos = writeBlockStart(out, count);
+  pos += scratch.copy(out, pos, start, end);
+  out[pos++] = 0;
+  return { key, value: out.subarray(0, pos), events: count };
+}
+
+/** The single-object header and the array block's count (zig-zag varint); returns where the items go. */
+function writeBlockStart(out: Buffer, count: number): number {
   header.copy(out, 0);
   let pos = HEADER_LENGTH;
   let n = count * 2; // zig-zag of a positive long
@@ -167,9 +175,7 @@ function frame(key: string, start: number, end: number, count: number): EncodedD
     n >>>= 7;
   }
   out[pos++] = n;
-  pos += scratch.copy(out, pos, start, end);
-  out[pos++] = 0;
-  return { key, value: out.subarray(0, pos), events: count };
+  return pos;
 }
 
 // ---- the gateway's one-pass path ------------------------------------------------------------------------
@@ -368,14 +374,7 @@ function frameEvents(
   bytes: number,
 ): EncodedDecisionBatch {
   const out = Buffer.allocUnsafe(HEADER_LENGTH + 10 + bytes + 1);
-  header.copy(out, 0);
-  let pos = HEADER_LENGTH;
-  let n = (to - from) * 2; // zig-zag of a positive long
-  while (n >= 0x80) {
-    out[pos++] = (n & 0x7f) | 0x80;
-    n >>>= 7;
-  }
-  out[pos++] = n;
+  let pos = writeBlockStart(out, to - from);
   const buf = writer.buf;
   for (let j = from; j < to; ) {
     const runStart = starts[events[j]!]!;
