@@ -15,11 +15,15 @@
 //   KAFKA_BROKERS=… CLICKHOUSE_URL=… npx tsx test/bench/decisions.bench.ts [--seconds 10] [--rounds 3]
 //     [--warmup 5] [--connections 10] [--no-floors] [--records 50000] [--rate 20000] [--pipeline-seconds 20]
 //     [--concurrency 16]
-//     [--only gateway,loader,pipeline] [--loader-profile <file prefix>]
+//     [--only gateway,loader,pipeline] [--loader-profile <file prefix>] [--gateway-from <checkout>]
+//
+// --gateway-from runs, in the gateway part, a second gateway from another checkout of the repository (e.g.
+// a worktree of main) in the same alternating rounds: before and after a change, measured together.
 import { randomUUID } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import http from 'node:http';
 import inspector from 'node:inspector/promises';
+import { basename } from 'node:path';
 import { parseArgs } from 'node:util';
 import { gunzipSync } from 'node:zlib';
 import { createClickHouseClient, DECISION_TABLE_SPECS, runMigrations } from '@opa-fleet/clickhouse';
@@ -66,6 +70,7 @@ const { values } = parseArgs({
     only: { type: 'string', default: 'gateway,loader,pipeline' },
     // Writes a CPU profile of each decision-loader run (the profiler slows it: not for the figures).
     'loader-profile': { type: 'string' },
+    'gateway-from': { type: 'string' },
   },
 });
 const parts = new Set(values.only.split(','));
@@ -136,7 +141,18 @@ async function gatewayPart(): Promise<void> {
         await startServer('Fastify', floorArgs, { ...gatewayEnv, FLOOR_KAFKA: '0' }, '/readyz'),
         await startServer('Fastify + Kafka', floorArgs, { ...gatewayEnv, FLOOR_KAFKA: '1' }, '/readyz'),
       ];
-  const compared = [...floors, gateway];
+  const other = values['gateway-from'];
+  const before = other
+    ? [
+        await startServer(
+          `gateway (${basename(other)})`,
+          serviceNodeArgs('gateway', other),
+          gatewayEnv,
+          '/readyz',
+        ),
+      ]
+    : [];
+  const compared = [...floors, ...before, gateway];
   try {
     for (const server of [baseline, ...compared]) await load(server, Number(values.warmup));
     const rows: Row[] = [];

@@ -2,15 +2,27 @@
 // `node --cpu-prof`, loaded by autocannon, then stopped; prints the functions with the most self time and
 // the files they are in, and leaves the .cpuprofile (open it in Chrome DevTools) in --out.
 //
-//   KAFKA_BROKERS=... npx tsx test/bench/profile-gateway.ts [--body real|real-sm|status] [--seconds 10]
-//     [--connections 50] [--out .state/profiles] [--top 30]
+//   KAFKA_BROKERS=... npx tsx test/bench/profile-gateway.ts [--body real|real-sm|status|decisions]
+//     [--seconds 10] [--connections 50] [--out .state/profiles] [--top 30]
+//
+// `--body decisions`: POST /logs with the decisions benchmark's OPA-shaped 32 KB gzipped chunks (32
+// distinct ones in turn, as decisions.bench.ts sends them; use --connections 10 as it does).
 import { randomUUID } from 'node:crypto';
 import { mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { serviceNodeArgs } from '../../infra/start/service-command';
 import { readFixtureText, realOpaStatusBodies } from '../support/fixtures';
-import { formatRow, loadServer, ROW_HEADER, repoRoot, startServer, stopServer } from './server-load';
+import { createDecisionChunks } from './decision-chunks';
+import {
+  formatRow,
+  type LoadOptions,
+  loadServer,
+  ROW_HEADER,
+  repoRoot,
+  startServer,
+  stopServer,
+} from './server-load';
 
 const { values } = parseArgs({
   options: {
@@ -33,19 +45,30 @@ const bodies: Record<string, string> = {
   'real-sm': real('status.json'),
   status: readFixtureText('status-full.json'),
 };
-const body = bodies[values.body!];
-if (body === undefined) throw new Error(`--body: one of ${Object.keys(bodies).join(', ')}`);
+const decisions = values.body === 'decisions';
+const body = decisions ? '' : bodies[values.body!];
+if (body === undefined) throw new Error(`--body: one of ${Object.keys(bodies).join(', ')}, decisions`);
+const decisionChunks = createDecisionChunks({ seed: 1 });
 const out = resolve(values.out!, `gateway-${values.body}-${Date.now()}`);
 mkdirSync(out, { recursive: true });
 const connections = Number(values.connections);
 const gateway = await start();
-const options = {
-  report: values.body!,
-  path: '/status',
-  body,
-  headers: { 'content-type': 'application/json', 'user-agent': 'Open Policy Agent/v1.22.3 (linux, amd64)' },
-  connections,
-};
+const userAgent = 'Open Policy Agent/v1.22.3 (linux, amd64)';
+const options: Omit<LoadOptions, 'duration'> = decisions
+  ? {
+      report: 'decisions',
+      path: '/logs',
+      bodies: Array.from({ length: 32 }, () => decisionChunks.next().body),
+      headers: { 'content-type': 'application/json', 'content-encoding': 'gzip', 'user-agent': userAgent },
+      connections,
+    }
+  : {
+      report: values.body!,
+      path: '/status',
+      body,
+      headers: { 'content-type': 'application/json', 'user-agent': userAgent },
+      connections,
+    };
 await loadServer(gateway, { ...options, duration: 3 }); // JIT warm-up (in the profile too: short)
 const row = await loadServer(gateway, { ...options, duration: Number(values.seconds) });
 await stopServer(gateway);

@@ -17,7 +17,9 @@ export {
   DEFAULT_DECISION_RECORD_BYTES,
   decisionEventsOf,
   type EncodedDecisionBatch,
+  type EncodedDecisionChunk,
   encodeDecisionBatches,
+  encodeDecisionChunk,
 } from './decision-batch';
 export { DOUBLE_TEXT_PATTERN } from './json-value';
 export { DEFAULT_LIMITS, type Limits, resolveLimits, VALUE_RANGES } from './limits';

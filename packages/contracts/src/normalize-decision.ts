@@ -76,7 +76,9 @@ export interface DecisionChunk {
 
 /**
  * A whole upload: throws a ContractError when the chunk itself is malformed; otherwise every event is
- * either in `events` (each with an event id from `newEventId`) or in `rejected`.
+ * either in `events` (each with an event id from `newEventId`) or in `rejected`. The gateway writes
+ * the same events straight into Avro instead (encodeDecisionChunk, decision-batch.ts); both go
+ * through readDecisionFields, so they accept and refuse the same events with the same errors.
  */
 export function normalizeDecisionChunk(
   body: unknown,
@@ -84,74 +86,190 @@ export function normalizeDecisionChunk(
   newEventId: () => string,
   options: DecisionNormalizeOptions = {},
 ): DecisionChunk {
+  const chunk: DecisionChunk = { events: [], rejected: [] };
+  const fields = new DecisionFields();
+  forEachDecisionEvent(
+    body,
+    ctx,
+    options,
+    (event, path, userAgent, limits) => {
+      const eventId = newEventId();
+      readDecisionFields(event, path, limits, options.drop, fields);
+      chunk.events.push(decisionEventOf(fields, ctx, eventId, userAgent));
+    },
+    chunk.rejected,
+  );
+  return chunk;
+}
+
+/**
+ * The chunk-level checks (an array, at most maxDecisionEvents) and a call of `visit` per event; a
+ * ContractError an event's visit throws puts the event in `rejected` and the next one is visited.
+ */
+export function forEachDecisionEvent(
+  body: unknown,
+  ctx: Omit<NormalizeContext, 'eventId'>,
+  options: DecisionNormalizeOptions,
+  visit: (event: unknown, path: string, userAgent: string | null, limits: Limits) => void,
+  rejected: RejectedDecisionEvent[],
+): void {
   const limits = resolveLimits(options.limits);
   if (!Array.isArray(body)) throw invalidType(ROOT_PATH, 'a JSON array of decision events', body);
   if (body.length > limits.maxDecisionEvents) {
     throw tooMany(ROOT_PATH, 'decision events in one upload', limits.maxDecisionEvents);
   }
-  const chunk: DecisionChunk = { events: [], rejected: [] };
   const userAgent = parseUserAgent(ctx.userAgent, limits.maxStringLength).user_agent;
   for (let index = 0; index < body.length; index++) {
     const event = body[index];
     try {
-      chunk.events.push(
-        decisionEventOf(event, indexPath(ROOT_PATH, index), ctx, newEventId(), userAgent, limits, options),
-      );
+      visit(event, indexPath(ROOT_PATH, index), userAgent, limits);
     } catch (err) {
       if (!(err instanceof ContractError)) throw err;
-      chunk.rejected.push({ index, error: err, event });
+      rejected.push({ index, error: err, event });
     }
   }
-  return chunk;
 }
 
+/** A DecisionEvent record of the fields read (copies: `fields` is reused for the next event). */
 function decisionEventOf(
-  value: unknown,
-  path: string,
+  fields: DecisionFields,
   ctx: Omit<NormalizeContext, 'eventId'>,
   eventId: string,
   userAgent: string | null,
-  limits: Limits,
-  options: DecisionNormalizeOptions,
 ): DecisionEvent {
-  const event = requireObject(value, path);
-  const drop = options.drop;
-  const record: DecisionEvent = {
+  return {
     event_id: eventId,
     received_at: ctx.receivedAt,
     gateway_id: ctx.gatewayId,
     partition: ctx.partition ?? null,
     user_agent: userAgent,
-    decision_id: requiredString(event.decision_id, path, 'decision_id', limits.maxLabelLength),
-    instance_id: '',
-    opa_version: null,
-    labels: {},
-    timestamp: 0,
-    timestamp_nanos: 0,
-    path: null,
-    query: null,
-    input_json: null,
-    result_json: null,
-    mapped_result_json: null,
-    intermediate_results_json: null,
-    nd_builtin_cache_json: null,
-    erased: [],
-    masked: [],
-    error_json: null,
-    requested_by: null,
-    req_id: null,
-    trace_id: null,
-    span_id: null,
-    batch_decision_id: null,
-    revision: null,
-    bundles: {},
-    metric_names: [],
-    metric_values: [],
-    request_context_json: null,
-    rule_labels_json: null,
-    custom_json: null,
-    extra_json: null,
+    decision_id: fields.decision_id,
+    instance_id: fields.instance_id,
+    opa_version: fields.opa_version,
+    labels: mapOf(fields.labelNames, fields.labelValues),
+    timestamp: fields.timestamp,
+    timestamp_nanos: fields.timestamp_nanos,
+    path: fields.path,
+    query: fields.query,
+    input_json: fields.input_json,
+    result_json: fields.result_json,
+    mapped_result_json: fields.mapped_result_json,
+    intermediate_results_json: fields.intermediate_results_json,
+    nd_builtin_cache_json: fields.nd_builtin_cache_json,
+    erased: fields.erased.slice(),
+    masked: fields.masked.slice(),
+    error_json: fields.error_json,
+    requested_by: fields.requested_by,
+    req_id: fields.req_id,
+    trace_id: fields.trace_id,
+    span_id: fields.span_id,
+    batch_decision_id: fields.batch_decision_id,
+    revision: fields.revision,
+    bundles: mapOf(fields.bundleNames, fields.bundleRevisions),
+    metric_names: fields.metricNames.slice(),
+    metric_values: fields.metricValues.slice(),
+    request_context_json: fields.request_context_json,
+    rule_labels_json: fields.rule_labels_json,
+    custom_json: fields.custom_json,
+    extra_json: fields.extra_json,
   };
+}
+
+function mapOf(keys: readonly string[], values: readonly string[]): Record<string, string> {
+  const map: Record<string, string> = {};
+  for (let i = 0; i < keys.length; i++) map[keys[i]!] = values[i]!;
+  return map;
+}
+
+/**
+ * One event's fields as read from OPA's JSON, before the envelope: reused from event to event (the
+ * writer turns them into Avro bytes with no record object per event). Maps are parallel arrays in the
+ * order the event's object iterates (which is also the order a JavaScript object built from them keeps:
+ * integer-like keys first, as in the parsed source).
+ */
+export class DecisionFields {
+  decision_id = '';
+  instance_id = '';
+  opa_version: string | null = null;
+  labelNames: string[] = [];
+  labelValues: string[] = [];
+  timestamp = 0;
+  timestamp_nanos = 0;
+  path: string | null = null;
+  query: string | null = null;
+  input_json: string | null = null;
+  result_json: string | null = null;
+  mapped_result_json: string | null = null;
+  intermediate_results_json: string | null = null;
+  nd_builtin_cache_json: string | null = null;
+  erased: string[] = [];
+  masked: string[] = [];
+  error_json: string | null = null;
+  requested_by: string | null = null;
+  req_id: number | null = null;
+  trace_id: string | null = null;
+  span_id: string | null = null;
+  batch_decision_id: string | null = null;
+  revision: string | null = null;
+  bundleNames: string[] = [];
+  bundleRevisions: string[] = [];
+  metricNames: string[] = [];
+  metricValues: number[] = [];
+  request_context_json: string | null = null;
+  rule_labels_json: string | null = null;
+  custom_json: string | null = null;
+  extra_json: string | null = null;
+
+  /** Back to an event with none of the optional fields (an array is emptied only when it holds something: setting length costs). */
+  reset(): void {
+    this.decision_id = '';
+    this.instance_id = '';
+    this.opa_version = null;
+    if (this.labelNames.length !== 0) this.labelNames.length = 0;
+    if (this.labelValues.length !== 0) this.labelValues.length = 0;
+    this.timestamp = 0;
+    this.timestamp_nanos = 0;
+    this.path = null;
+    this.query = null;
+    this.input_json = null;
+    this.result_json = null;
+    this.mapped_result_json = null;
+    this.intermediate_results_json = null;
+    this.nd_builtin_cache_json = null;
+    if (this.erased.length !== 0) this.erased.length = 0;
+    if (this.masked.length !== 0) this.masked.length = 0;
+    this.error_json = null;
+    this.requested_by = null;
+    this.req_id = null;
+    this.trace_id = null;
+    this.span_id = null;
+    this.batch_decision_id = null;
+    this.revision = null;
+    if (this.bundleNames.length !== 0) this.bundleNames.length = 0;
+    if (this.bundleRevisions.length !== 0) this.bundleRevisions.length = 0;
+    if (this.metricNames.length !== 0) this.metricNames.length = 0;
+    if (this.metricValues.length !== 0) this.metricValues.length = 0;
+    this.request_context_json = null;
+    this.rule_labels_json = null;
+    this.custom_json = null;
+    this.extra_json = null;
+  }
+}
+
+/**
+ * Validates one event and reads it into `fields` (reset first); throws the event's ContractError. The
+ * first error in the event's key order wins, then a missing `labels.id`, then a missing `timestamp`.
+ */
+export function readDecisionFields(
+  value: unknown,
+  path: string,
+  limits: Limits,
+  drop: ReadonlySet<DroppableDecisionField> | undefined,
+  fields: DecisionFields,
+): void {
+  fields.reset();
+  const event = requireObject(value, path);
+  fields.decision_id = requiredString(event.decision_id, path, 'decision_id', limits.maxLabelLength);
   const extra = new JsonLeftovers();
   let sawTimestamp = false;
   for (const key in event) {
@@ -161,11 +279,11 @@ function decisionEventOf(
       case 'decision_id':
         break;
       case 'labels':
-        readLabels(v, childPath(path, key), record, limits);
+        readLabels(v, childPath(path, key), fields, limits);
         break;
       case 'timestamp':
         sawTimestamp = true;
-        readTimestamp(v, path, record);
+        readTimestamp(v, path, fields);
         break;
       case 'path':
       case 'query':
@@ -174,7 +292,7 @@ function decisionEventOf(
       case 'span_id':
       case 'batch_decision_id':
       case 'revision':
-        record[key] = optionalString(v, path, key, limits.maxStringLength);
+        fields[key] = optionalString(v, path, key, limits.maxStringLength);
         break;
       case 'input':
       case 'result':
@@ -185,31 +303,30 @@ function decisionEventOf(
       case 'request_context':
       case 'rule_labels':
       case 'custom':
-        record[JSON_FIELDS[key]] = jsonField(v, path, key, limits);
+        fields[JSON_FIELDS[key]] = jsonField(v, path, key, limits);
         break;
       case 'erased':
       case 'masked':
-        record[key] = stringList(v, childPath(path, key), limits);
+        stringList(v, childPath(path, key), limits, fields[key]);
         break;
       case 'req_id':
-        record.req_id = optionalCount(v, path, key);
+        fields.req_id = optionalCount(v, path, key);
         break;
       case 'bundles':
-        record.bundles = bundleRevisions(v, childPath(path, key), limits);
+        readBundleRevisions(v, childPath(path, key), limits, fields);
         break;
       case 'metrics':
-        readMetrics(v, childPath(path, key), record, limits);
+        readMetrics(v, childPath(path, key), fields, limits);
         break;
       default:
         extra.add(key, v, path);
     }
   }
-  if (record.instance_id === '') {
+  if (fields.instance_id === '') {
     throw new ContractError('MISSING_FIELD', 'is required', childPath(childPath(path, 'labels'), 'id'));
   }
   if (!sawTimestamp) throw new ContractError('MISSING_FIELD', 'is required', childPath(path, 'timestamp'));
-  record.extra_json = extra.toJson(childPath(path, 'extra_json'), limits.maxDecisionJsonLength);
-  return record;
+  fields.extra_json = extra.toJson(childPath(path, 'extra_json'), limits.maxDecisionJsonLength);
 }
 
 /**
@@ -225,7 +342,7 @@ function jsonField(value: unknown, path: string, key: string, limits: Limits): s
   return encoded;
 }
 
-function readLabels(value: unknown, path: string, record: DecisionEvent, limits: Limits): void {
+function readLabels(value: unknown, path: string, fields: DecisionFields, limits: Limits): void {
   const labels = requireObject(value, path);
   let count = 0;
   for (const key in labels) {
@@ -234,15 +351,18 @@ function readLabels(value: unknown, path: string, record: DecisionEvent, limits:
     if (++count > limits.maxLabels) throw tooMany(path, 'labels', limits.maxLabels);
     if (key.length > limits.maxLabelLength) throw tooLong(childPath(path, key), limits.maxLabelLength);
     checkMapKey(key, path);
-    if (key === 'id') record.instance_id = requiredString(v, path, key, limits.maxLabelLength);
+    if (key === 'id') fields.instance_id = requiredString(v, path, key, limits.maxLabelLength);
     else if (typeof v !== 'string') throw invalidType(childPath(path, key), 'a string', v);
     else if (v.length > limits.maxLabelLength) throw tooLong(childPath(path, key), limits.maxLabelLength);
-    else if (key === 'version') record.opa_version = v;
-    else record.labels[key] = v;
+    else if (key === 'version') fields.opa_version = v;
+    else {
+      fields.labelNames.push(key);
+      fields.labelValues.push(v);
+    }
   }
 }
 
-function readTimestamp(value: unknown, path: string, record: DecisionEvent): void {
+function readTimestamp(value: unknown, path: string, fields: DecisionFields): void {
   const micros = optionalTimestamp(value, path, 'timestamp');
   // Go's zero time (or null) cannot place a decision in time, and it partitions the table.
   if (micros === null) {
@@ -261,8 +381,8 @@ function readTimestamp(value: unknown, path: string, record: DecisionEvent): voi
       childPath(path, 'timestamp'),
     );
   }
-  record.timestamp = micros;
-  record.timestamp_nanos = subMicroNanos(value as string);
+  fields.timestamp = micros;
+  fields.timestamp_nanos = subMicroNanos(value as string);
 }
 
 /** The first microsecond a ClickHouse DateTime (UInt32 seconds) cannot hold: 2106-02-07T06:28:16Z. */
@@ -280,21 +400,27 @@ function subMicroNanos(text: string): number {
   return nanos;
 }
 
-function stringList(value: unknown, path: string, limits: Limits): string[] {
-  if (value === null || value === undefined) return [];
+/** The strings of `value` into `out` (emptied first: a repeated key counts its last value). */
+function stringList(value: unknown, path: string, limits: Limits, out: string[]): void {
+  if (out.length !== 0) out.length = 0;
+  if (value === null || value === undefined) return;
   if (!Array.isArray(value)) throw invalidType(path, 'an array of strings', value);
   if (value.length > limits.maxLabels) throw tooMany(path, 'entries', limits.maxLabels);
-  return value.map((item, i) => {
+  for (let i = 0; i < value.length; i++) {
+    const item: unknown = value[i];
     if (typeof item !== 'string') throw invalidType(indexPath(path, i), 'a string', item);
     if (item.length > limits.maxStringLength) throw tooLong(indexPath(path, i), limits.maxStringLength);
-    return item;
-  });
+    out.push(item);
+  }
 }
 
-function bundleRevisions(value: unknown, path: string, limits: Limits): Record<string, string> {
-  if (value === null || value === undefined) return {};
+function readBundleRevisions(value: unknown, path: string, limits: Limits, fields: DecisionFields): void {
+  if (fields.bundleNames.length !== 0) {
+    fields.bundleNames.length = 0;
+    fields.bundleRevisions.length = 0;
+  }
+  if (value === null || value === undefined) return;
   const bundles = requireObject(value, path);
-  const revisions: Record<string, string> = {};
   let count = 0;
   for (const name in bundles) {
     const v = bundles[name];
@@ -303,24 +429,25 @@ function bundleRevisions(value: unknown, path: string, limits: Limits): Record<s
     if (name.length > limits.maxLabelLength) throw tooLong(childPath(path, name), limits.maxLabelLength);
     checkMapKey(name, path);
     const info = requireObject(v, childPath(path, name));
-    revisions[name] =
-      optionalString(info.revision, childPath(path, name), 'revision', limits.maxStringLength) ?? '';
+    fields.bundleNames.push(name);
+    fields.bundleRevisions.push(
+      optionalString(info.revision, childPath(path, name), 'revision', limits.maxStringLength) ?? '',
+    );
   }
-  return revisions;
 }
 
-function readMetrics(value: unknown, path: string, record: DecisionEvent, limits: Limits): void {
+function readMetrics(value: unknown, path: string, fields: DecisionFields, limits: Limits): void {
   if (value === null || value === undefined) return;
   const metrics = requireObject(value, path);
   for (const name in metrics) {
     const v = metrics[name];
     if (v === undefined) continue;
-    if (record.metric_names.length === limits.maxBundleMetrics) {
+    if (fields.metricNames.length === limits.maxBundleMetrics) {
       throw tooMany(path, 'metrics', limits.maxBundleMetrics);
     }
     if (name.length > limits.maxLabelLength) throw tooLong(childPath(path, name), limits.maxLabelLength);
     if (typeof v !== 'number' || !Number.isFinite(v)) throw invalidType(childPath(path, name), 'a number', v);
-    record.metric_names.push(name);
-    record.metric_values.push(v);
+    fields.metricNames.push(name);
+    fields.metricValues.push(v);
   }
 }
