@@ -155,7 +155,9 @@ export async function runOpenLoop(options: OpenLoopOptions): Promise<Outcome[]> 
     await new Promise<void>((resolve) => {
       const tick = () => {
         const now = performance.now() - started;
-        const due = Math.min(total, Math.floor(((now - phaseStartMs) / 1000) * rate));
+        // Request k is due at k / rate: at the phase's start the first one is due at once (counting only
+        // whole intervals elapsed sent each one an interval late, 50 ms at 20 req/s, all of it latency).
+        const due = Math.min(total, Math.floor(((now - phaseStartMs) / 1000) * rate) + 1);
         // Each request carries the time it was due, not the time this tick got to it.
         while (sent < due) send(p, phaseStartMs + (sent++ * 1000) / rate);
         if (options.onSecond && now - lastSecond >= 1000) {

@@ -9,13 +9,10 @@ import { Transform, type TransformCallback } from 'node:stream';
 import { createGunzip } from 'node:zlib';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { GatewayError } from './errors';
-import type { WorkTurns } from './work-turns';
 
 export interface RequestBodyOptions {
   limitBytes: number;
-  /** Where the parsing runs (work-turns.ts): in a turn of its own, not in the callback that read the body. */
-  turns: WorkTurns;
-  /** Called once the whole body has arrived (inflated), before it waits for its parsing turn. */
+  /** Called once the whole body has arrived (inflated), before it waits for its work turn. */
   onBody?: (request: FastifyRequest) => void;
 }
 
@@ -37,22 +34,18 @@ function couldSpellProto(text: string): boolean {
   return false;
 }
 
-export function registerRequestBody(
-  app: FastifyInstance,
-  { limitBytes, turns, onBody }: RequestBodyOptions,
-): void {
+export function registerRequestBody(app: FastifyInstance, { limitBytes, onBody }: RequestBodyOptions): void {
   app.removeAllContentTypeParsers();
+  // The body stays raw bytes here: each route parses it (parseJson) in its work turn, with its
+  // normalization and encoding, so a request is one task (work-turns.ts). Parsed here in a turn of its
+  // own, each request's second task queued behind the first tasks of every request read meanwhile, and
+  // a burst of 64 was answered only once all 64 had been parsed.
   app.addContentTypeParser(
     'application/json',
     { parseAs: 'buffer', bodyLimit: limitBytes },
     (request, body, done) => {
       onBody?.(request);
-      turns
-        .run(() => parseJson(body as Buffer))
-        .then(
-          (value) => done(null, value),
-          (err: Error) => done(err),
-        );
+      done(null, body);
     },
   );
 
