@@ -95,7 +95,8 @@ export function statusWireMapping(schema: unknown): WireMapping<StatusReport> | 
         const { name, help, help_ref, type, unit, metrics } = families[i]!;
         // A reference past this version's texts (written by a later version) degrades to no help text.
         const resolved = help_ref === null || help_ref === undefined ? help : (texts[help_ref] ?? null);
-        families[i] = { name, help: resolved, type, unit, metrics };
+        // A reader before version 4 has no unit: null, as in the records it resolves.
+        families[i] = { name, help: resolved, type, unit: unit ?? null, metrics };
       }
       return decoded;
     },

@@ -197,3 +197,34 @@ describe('status records from schema version 3 on', () => {
     },
   );
 });
+
+describe('status records from schema version 4 on', () => {
+  const realBody = realOpaStatusBodies().find(
+    (b) => b.opaVersion === 'v1.22.3' && b.name === 'status-prometheus.json',
+  )!.text;
+  const report = normalizeStatus(JSON.parse(realBody), ctx);
+  const writerOf = (version: number) =>
+    createRecordCodec<StatusReport>({ versions, writeVersion: version, wireMapping: statusWireMapping });
+  const readerOf = (version: number) =>
+    createRecordCodec<StatusReport>({ versions, readVersion: version, wireMapping: statusWireMapping });
+
+  it('carry the units and created timestamps of the real v1.22.3 body', () => {
+    const decoded = statusCodec.decode(statusCodec.encode(report));
+    expect(decoded.metric_families.filter((f) => f.unit !== null)).toHaveLength(113);
+    expect(
+      decoded.metric_families.flatMap((f) => f.metrics).filter((m) => m.created_timestamp !== null),
+    ).toHaveLength(82);
+    expect(decoded).toEqual(report);
+  });
+
+  it.each([1, 2, 3])('read version %i records with the unit and created timestamp null', (version) => {
+    expect(statusCodec.decode(writerOf(version).encode(report))).toEqual(withoutVersion4Fields(report));
+  });
+
+  it.each([1, 2, 3])('are read by version %i readers, without the new fields', (version) => {
+    const seen = readerOf(version).decode(statusCodec.encode(report));
+    expect(seen.metric_families.map((f) => f.name)).toEqual(report.metric_families.map((f) => f.name));
+    expect(seen.metric_families.some((f) => 'unit' in f && f.unit !== null)).toBe(false);
+    expect(seen.labels).toEqual(report.labels);
+  });
+});
