@@ -22,6 +22,7 @@ import {
   DECISION_TABLE_SPECS,
   STATUS_TABLE_SPECS,
   TableBatch,
+  type TableSpec,
   TELEMETRY_TABLE_SPECS,
 } from '../src';
 
@@ -58,10 +59,9 @@ export async function deliverReports(
   releases: ReleaseInfo[],
   checks: VersionCheck[] = [],
   decisions: DecisionEvent[] = [],
+  statusSpecs: ReadonlyMap<string, TableSpec> = STATUS_TABLE_SPECS,
 ): Promise<void> {
-  const batch = new TableBatch(
-    new Map([...STATUS_TABLE_SPECS, ...TELEMETRY_TABLE_SPECS, ...DECISION_TABLE_SPECS]),
-  );
+  const batch = new TableBatch(new Map([...statusSpecs, ...TELEMETRY_TABLE_SPECS, ...DECISION_TABLE_SPECS]));
   for (const status of statuses) {
     const rows = flattenStatus(status);
     for (const table of STATUS_TABLES) batch.add(table, rows[table]);

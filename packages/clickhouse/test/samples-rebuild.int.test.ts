@@ -5,7 +5,7 @@ import { cpSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { StatusReport } from '@opa-fleet/contracts';
-import { flattenStatus, STATUS_TABLES } from '@opa-fleet/flatten';
+import { flattenStatus, type PrometheusSampleRow, STATUS_TABLES } from '@opa-fleet/flatten';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { statusFixture } from '../../flatten/test/fixture-records';
 import {
@@ -19,11 +19,13 @@ import {
   payloadBytes,
   renderStatements,
   runMigrations,
+  SAMPLE_ROW_BINARY,
   STATUS_TABLE_SPECS,
   serverFeatures,
   swapStatements,
   TableBatch,
   type TableRebuild,
+  type TableSpec,
   templateContext,
 } from '../src';
 import { type ChdbStep, chdbPython, runChdb } from './chdb-runner';
@@ -62,7 +64,37 @@ const DURATIONS_SQL = (db: string) =>
 const TABLES_SQL = (db: string) =>
   `SELECT name, sorting_key FROM system.tables WHERE database = '${db}' AND name LIKE 'prometheus_samples%' ORDER BY name`;
 
-async function deliver(config: ClickHouseConfig, statuses: StatusReport[]): Promise<void> {
+/**
+ * The status tables as a loader before 025 wrote them: sample rows without `unit` and
+ * `created_timestamp_us` (the schema an install upgrading through 020 has). The loader's own encoder, its
+ * last two columns cut off again (the fixtures' units are '', one byte, and created timestamps null, one).
+ */
+const BEFORE_025_SPECS: ReadonlyMap<string, TableSpec> = new Map([
+  ...STATUS_TABLE_SPECS,
+  [
+    'prometheus_samples',
+    {
+      name: 'prometheus_samples',
+      floatColumns: ['value'],
+      rowBinary: {
+        columns: SAMPLE_ROW_BINARY.columns.filter((c) => c !== 'unit' && c !== 'created_timestamp_us'),
+        write(r, out) {
+          const row = r as PrometheusSampleRow;
+          if (row.unit !== '' || row.created_timestamp_us !== null)
+            throw new Error('not a row of before 025');
+          SAMPLE_ROW_BINARY.write(row, out);
+          out.truncate(out.length - 2);
+        },
+      },
+    },
+  ],
+]);
+
+async function deliver(
+  config: ClickHouseConfig,
+  statuses: StatusReport[],
+  specs: ReadonlyMap<string, TableSpec> = STATUS_TABLE_SPECS,
+): Promise<void> {
   const client = createClickHouseClient(config);
   try {
     await deliverReports(
@@ -70,6 +102,9 @@ async function deliver(config: ClickHouseConfig, statuses: StatusReport[]): Prom
       statuses,
       [],
       [],
+      [],
+      [],
+      specs,
     );
   } finally {
     await client.close();
@@ -86,7 +121,7 @@ describe('020 on 18.16: an install with samples in the old table', () => {
 
   it('three runners upgrading at once: the new sort key, every row, the view still fed', async () => {
     await runMigrations(config, { dir });
-    await deliver(config, reports('before', 12, T0));
+    await deliver(config, reports('before', 12, T0), BEFORE_025_SPECS);
     expect(await queryRows(config, TABLES_SQL(config.database))).toEqual([
       { name: 'prometheus_samples', sorting_key: OLD_KEY },
     ]);
@@ -132,7 +167,7 @@ describe('020 on 18.16: a runner that died after the swap', () => {
 
   it('the next runner copies the old rows over and drops the old table', async () => {
     await runMigrations(config, { dir });
-    await deliver(config, reports('old', 6, T0));
+    await deliver(config, reports('old', 6, T0), BEFORE_025_SPECS);
     const old = await queryRows<{ rows: string }>(config, SAMPLES_SQL(config.database));
 
     // What the dead runner did: the replacement created and swapped in, nothing more.
@@ -148,7 +183,7 @@ describe('020 on 18.16: a runner that died after the swap', () => {
       await client.close();
     }
     // A loader kept writing meanwhile: into the new table.
-    await deliver(config, reports('meanwhile', 2, T0 + 3_600_000_000));
+    await deliver(config, reports('meanwhile', 2, T0 + 3_600_000_000), BEFORE_025_SPECS);
     expect(await queryRows(config, TABLES_SQL(config.database))).toEqual([
       { name: 'prometheus_samples', sorting_key: NEW_KEY },
       { name: 'prometheus_samples_before_rebuild', sorting_key: OLD_KEY },
@@ -192,8 +227,12 @@ describe('020 on current ClickHouse (chDB): the same upgrade, rendered for that 
       .flatMap((s) => (typeof s === 'string' ? [s] : fullRebuildStatements(s, ctx)));
   }
 
-  function insertSteps(prefix: string, statuses: StatusReport[]): ChdbStep[] {
-    const batch = new TableBatch(STATUS_TABLE_SPECS);
+  function insertSteps(
+    prefix: string,
+    statuses: StatusReport[],
+    specs: ReadonlyMap<string, TableSpec> = STATUS_TABLE_SPECS,
+  ): ChdbStep[] {
+    const batch = new TableBatch(specs);
     for (const status of statuses)
       batch.addAll(Object.entries(flattenStatus(status)) as [string, object[]][]);
     return STATUS_TABLES.filter((t) => batch.rowsOf(t) > 0).map((table) => {
@@ -220,7 +259,7 @@ describe('020 on current ClickHouse (chDB): the same upgrade, rendered for that 
         id: `old ddl #${i}`,
         sql,
       })),
-      ...insertSteps('before', reports('before', 12, T0)),
+      ...insertSteps('before', reports('before', 12, T0), BEFORE_025_SPECS),
       check('tables before', TABLES_SQL(database)),
       check('samples before', SAMPLES_SQL(database)),
       check('durations before', DURATIONS_SQL(database)),
