@@ -5,7 +5,7 @@ import { cpSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { StatusReport } from '@opa-fleet/contracts';
-import { flattenStatus, type PrometheusSampleRow, STATUS_TABLES } from '@opa-fleet/flatten';
+import { flattenStatus, STATUS_TABLES } from '@opa-fleet/flatten';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { statusFixture } from '../../flatten/test/fixture-records';
 import {
@@ -19,7 +19,6 @@ import {
   payloadBytes,
   renderStatements,
   runMigrations,
-  SAMPLE_ROW_BINARY,
   STATUS_TABLE_SPECS,
   serverFeatures,
   swapStatements,
@@ -29,7 +28,13 @@ import {
   templateContext,
 } from '../src';
 import { type ChdbStep, chdbPython, runChdb } from './chdb-runner';
-import { deliverReports, dropDatabase, queryRows, testConfig } from './clickhouse-test-db';
+import {
+  deliverReports,
+  dropDatabase,
+  queryRows,
+  STATUS_SPECS_BEFORE_025,
+  testConfig,
+} from './clickhouse-test-db';
 
 const REBUILD_VERSION = 20;
 const NEW_KEY = 'instance_id, received_at, event_id, seq';
@@ -64,32 +69,6 @@ const DURATIONS_SQL = (db: string) =>
 const TABLES_SQL = (db: string) =>
   `SELECT name, sorting_key FROM system.tables WHERE database = '${db}' AND name LIKE 'prometheus_samples%' ORDER BY name`;
 
-/**
- * The status tables as a loader before 025 wrote them: sample rows without `unit` and
- * `created_timestamp_us` (the schema an install upgrading through 020 has). The loader's own encoder, its
- * last two columns cut off again (the fixtures' units are '', one byte, and created timestamps null, one).
- */
-const BEFORE_025_SPECS: ReadonlyMap<string, TableSpec> = new Map([
-  ...STATUS_TABLE_SPECS,
-  [
-    'prometheus_samples',
-    {
-      name: 'prometheus_samples',
-      floatColumns: ['value'],
-      rowBinary: {
-        columns: SAMPLE_ROW_BINARY.columns.filter((c) => c !== 'unit' && c !== 'created_timestamp_us'),
-        write(r, out) {
-          const row = r as PrometheusSampleRow;
-          if (row.unit !== '' || row.created_timestamp_us !== null)
-            throw new Error('not a row of before 025');
-          SAMPLE_ROW_BINARY.write(row, out);
-          out.truncate(out.length - 2);
-        },
-      },
-    },
-  ],
-]);
-
 async function deliver(
   config: ClickHouseConfig,
   statuses: StatusReport[],
@@ -121,7 +100,7 @@ describe('020 on 18.16: an install with samples in the old table', () => {
 
   it('three runners upgrading at once: the new sort key, every row, the view still fed', async () => {
     await runMigrations(config, { dir });
-    await deliver(config, reports('before', 12, T0), BEFORE_025_SPECS);
+    await deliver(config, reports('before', 12, T0), STATUS_SPECS_BEFORE_025);
     expect(await queryRows(config, TABLES_SQL(config.database))).toEqual([
       { name: 'prometheus_samples', sorting_key: OLD_KEY },
     ]);
@@ -167,7 +146,7 @@ describe('020 on 18.16: a runner that died after the swap', () => {
 
   it('the next runner copies the old rows over and drops the old table', async () => {
     await runMigrations(config, { dir });
-    await deliver(config, reports('old', 6, T0), BEFORE_025_SPECS);
+    await deliver(config, reports('old', 6, T0), STATUS_SPECS_BEFORE_025);
     const old = await queryRows<{ rows: string }>(config, SAMPLES_SQL(config.database));
 
     // What the dead runner did: the replacement created and swapped in, nothing more.
@@ -183,7 +162,7 @@ describe('020 on 18.16: a runner that died after the swap', () => {
       await client.close();
     }
     // A loader kept writing meanwhile: into the new table.
-    await deliver(config, reports('meanwhile', 2, T0 + 3_600_000_000), BEFORE_025_SPECS);
+    await deliver(config, reports('meanwhile', 2, T0 + 3_600_000_000), STATUS_SPECS_BEFORE_025);
     expect(await queryRows(config, TABLES_SQL(config.database))).toEqual([
       { name: 'prometheus_samples', sorting_key: NEW_KEY },
       { name: 'prometheus_samples_before_rebuild', sorting_key: OLD_KEY },
@@ -259,7 +238,7 @@ describe('020 on current ClickHouse (chDB): the same upgrade, rendered for that 
         id: `old ddl #${i}`,
         sql,
       })),
-      ...insertSteps('before', reports('before', 12, T0), BEFORE_025_SPECS),
+      ...insertSteps('before', reports('before', 12, T0), STATUS_SPECS_BEFORE_025),
       check('tables before', TABLES_SQL(database)),
       check('samples before', SAMPLES_SQL(database)),
       check('durations before', DURATIONS_SQL(database)),
