@@ -362,6 +362,49 @@ describe.each(ERAS)('OPA $version: opa run --server', ({ version, check, agent }
     expect(Number(counted!.samples)).toBeGreaterThan(families.length);
   });
 
+  it("stores each family's unit and each metric's created timestamp on its samples, as OPA sent them", async () => {
+    const body = parse(settled.body);
+    const eventId = parse(settled.reply).event_id as string;
+    /** Epoch micros of OPA's RFC 3339 UTC text (nanoseconds truncated, as the pipeline keeps them). */
+    const micros = (text: string) => {
+      const [, seconds, fraction] = /^(.{19})(?:\.(\d{1,9}))?Z$/.exec(text)!;
+      return Date.parse(`${seconds}Z`) * 1000 + Number((fraction ?? '').padEnd(9, '0').slice(0, 6));
+    };
+    const holders = ['counter', 'gauge', 'untyped', 'summary', 'histogram'];
+    // One entry per metric OPA sent: its family, the family's unit, and its created timestamp (or null);
+    // a plain number (OPA's own counters) is one untyped metric without either.
+    const sent = Object.entries(body.metrics.prometheus as Record<string, Body | number>).flatMap(
+      ([family, f]) =>
+        typeof f === 'number'
+          ? [{ family, unit: '', created: null }]
+          : ((f.metric ?? []) as Body[]).map((m) => {
+              const created = holders.map((h) => m[h]?.createdTimestamp).find((c) => typeof c === 'string');
+              return {
+                family,
+                unit: (f.unit as string | undefined) ?? '',
+                created: created ? micros(created) : null,
+              };
+            }),
+    );
+    // The stored metrics: a sample's labels without the `le`/`quantile` flattening added name its metric.
+    const stored = await harness.query<{ family: string; unit: string; created: string | null }>(
+      'SELECT DISTINCT family, unit, created_timestamp_us AS created, ' +
+        "arrayFilter((v, n) -> n != 'le' AND n != 'quantile', label_values, label_names) AS metric " +
+        `FROM prometheus_samples FINAL WHERE event_id = '${eventId}'`,
+    );
+    const key = (m: { family: string; unit: string; created: number | null }) =>
+      `${m.family} ${m.unit} ${m.created}`;
+    expect(
+      stored.map((m) => key({ ...m, created: m.created === null ? null : Number(m.created) })).sort(),
+    ).toEqual(sent.map(key).sort());
+    // What this era sends: v1.22.3 a unit on most Go runtime families, both eras created timestamps on
+    // their counters and histograms (82 and 79 in the committed corpus).
+    expect(sent.filter((m) => m.created !== null).length).toBeGreaterThan(50);
+    if (version === 'v1.22.3')
+      expect(new Set(sent.filter((m) => m.unit !== '').map((m) => m.family)).size).toBeGreaterThan(100);
+    else expect(sent.filter((m) => m.unit !== '')).toEqual([]);
+  });
+
   it('without `prometheus: true` still sends the server registry, without the status plugin collectors', () => {
     const without = Object.keys(parse(discoveredStatus.body).metrics.prometheus);
     const withIt = Object.keys(parse(settled.body).metrics.prometheus);

@@ -20,6 +20,7 @@ export { type ClickHouseClient, type ClickHouseConfig, createClickHouseClient } 
 export { decisionRowsBinaryOf, TRANSCODED_DECISION_FIELDS } from './decision-row-binary';
 export { renderStatements, type TemplateContext } from './migration-template';
 export {
+  addsOneColumn,
   DEFAULT_MIGRATIONS_DIR,
   dependsOnServerFeatures,
   lintMigration,

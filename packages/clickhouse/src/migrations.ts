@@ -11,7 +11,9 @@
 //   racing runners collapse, and reads group by version;
 // - the narrow window where two `CREATE TABLE IF NOT EXISTS` race on one server and the loser
 //   reports "already exists" (codes 57 TABLE_ALREADY_EXISTS, 82 DATABASE_ALREADY_EXISTS) counts
-//   as success.
+//   as success;
+// - 18.16 has no `ADD COLUMN IF NOT EXISTS`: an ALTER that adds exactly one column is idempotent by the
+//   runner instead, which takes "column already exists" (code 44) for that statement as done.
 // An applied migration whose file changed afterwards is an error (MIGRATION_CHANGED): migrations
 // are append-only; change the schema with a new file.
 //
@@ -59,6 +61,21 @@ export interface MigrationLogger {
 }
 
 const ALREADY_EXISTS_CODES = new Set(['57', '82']);
+/** ILLEGAL_COLUMN, which ADD COLUMN of a column the table has answers ("column with this name already exists"). */
+const COLUMN_EXISTS_CODE = '44';
+
+/**
+ * An ALTER TABLE that adds exactly one column and does nothing else: rerunnable, as the runner takes
+ * "already exists" for it as done (18.16 has no ADD COLUMN IF NOT EXISTS).
+ */
+export function addsOneColumn(statement: string): boolean {
+  return (
+    /^ALTER\s+TABLE\b/i.test(statement) &&
+    (statement.match(/\bADD\s+COLUMN\b/gi) ?? []).length === 1 &&
+    !/,\s*(ADD|DROP|MODIFY|CLEAR|COMMENT|RENAME|UPDATE|DELETE|MATERIALIZE)\s/i.test(statement) &&
+    !/\b(DROP|MODIFY|CLEAR|RENAME)\s+COLUMN\b/i.test(statement)
+  );
+}
 
 export function loadMigrations(dir: string = DEFAULT_MIGRATIONS_DIR): Migration[] {
   const files = readdirSync(dir).filter((f) => /^\d{3}_[a-z0-9_]+\.sql$/.test(f));
@@ -104,7 +121,8 @@ export function lintMigration(migration: Migration, ctx: TemplateContext): strin
       problems.push(`${migration.name}: CREATE without IF NOT EXISTS: ${head}`);
     } else if (
       /^(ALTER|DROP|RENAME|INSERT|TRUNCATE)\b/i.test(statement) &&
-      !/\bIF\s+(NOT\s+)?EXISTS\b/i.test(statement)
+      !/\bIF\s+(NOT\s+)?EXISTS\b/i.test(statement) &&
+      !addsOneColumn(statement)
     ) {
       problems.push(`${migration.name}: not idempotent: ${head}`);
     }
@@ -260,6 +278,8 @@ async function execute(client: ClickHouseClient, statement: string): Promise<voi
   } catch (err) {
     const code = serverCodeOf(err);
     if (code !== null && ALREADY_EXISTS_CODES.has(code)) return;
+    if (code === COLUMN_EXISTS_CODE && addsOneColumn(statement) && /already exists/i.test(String(err)))
+      return;
     throw toStoreError('MIGRATION_FAILED', `migration statement failed (${statement.slice(0, 60)}...)`, err);
   }
 }

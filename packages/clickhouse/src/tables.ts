@@ -3,8 +3,8 @@ import type { DecisionRow, PrometheusSampleRow } from '@opa-fleet/flatten';
 import type { RowBinarySpec, TableSpec } from './row-encoder';
 
 /**
- * prometheus_samples as RowBinary, in the column order of schemas/clickhouse/004_prometheus_samples.sql
- * (a unit test holds the two together). Several times cheaper to write than its JSONEachRow line, and
+ * prometheus_samples as RowBinary, in the column order of schemas/clickhouse/020_prometheus_samples_by_report.sql
+ * then the columns 025 added (a unit test holds the two together). Several times cheaper to write than its JSONEachRow line, and
  * cheaper for ClickHouse to read; NaN and ±Inf are plain doubles here.
  */
 export const SAMPLE_ROW_BINARY: RowBinarySpec = {
@@ -22,6 +22,8 @@ export const SAMPLE_ROW_BINARY: RowBinarySpec = {
     'label_values',
     'value',
     'timestamp_ms',
+    'unit',
+    'created_timestamp_us',
   ],
   write(r, out) {
     const row = r as PrometheusSampleRow;
@@ -38,6 +40,8 @@ export const SAMPLE_ROW_BINARY: RowBinarySpec = {
     out.strings(row.label_values);
     out.float64(row.value);
     out.nullableInt64(row.timestamp_ms);
+    out.string(row.unit);
+    out.nullableInt64(row.created_timestamp_us);
   },
 };
 

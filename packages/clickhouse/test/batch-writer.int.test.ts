@@ -33,6 +33,8 @@ const sample = (seq: number, value: number) => ({
   label_values: ['b'],
   value,
   timestamp_ms: null,
+  unit: '',
+  created_timestamp_us: null,
 });
 
 describe('BatchWriter on the real ClickHouse', () => {

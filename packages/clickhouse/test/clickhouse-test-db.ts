@@ -13,6 +13,7 @@ import {
   flattenStatus,
   flattenTelemetry,
   flattenVersionCheck,
+  type PrometheusSampleRow,
   STATUS_TABLES,
 } from '@opa-fleet/flatten';
 import {
@@ -20,8 +21,10 @@ import {
   type ClickHouseConfig,
   createClickHouseClient,
   DECISION_TABLE_SPECS,
+  SAMPLE_ROW_BINARY,
   STATUS_TABLE_SPECS,
   TableBatch,
+  type TableSpec,
   TELEMETRY_TABLE_SPECS,
 } from '../src';
 
@@ -51,6 +54,32 @@ export async function queryRows<T>(config: ClickHouseConfig, query: string): Pro
 }
 
 /** Writes reports the way the loaders do: flattened, every table of one delivery in one batch. */
+/**
+ * The status tables as a loader before 025 wrote them: sample rows without `unit` and
+ * `created_timestamp_us` (the schema an install upgrading through 020 has). The loader's own encoder, its
+ * last two columns cut off again (the fixtures' units are '', one byte, and created timestamps null, one).
+ */
+export const STATUS_SPECS_BEFORE_025: ReadonlyMap<string, TableSpec> = new Map([
+  ...STATUS_TABLE_SPECS,
+  [
+    'prometheus_samples',
+    {
+      name: 'prometheus_samples',
+      floatColumns: ['value'],
+      rowBinary: {
+        columns: SAMPLE_ROW_BINARY.columns.filter((c) => c !== 'unit' && c !== 'created_timestamp_us'),
+        write(r, out) {
+          const row = r as PrometheusSampleRow;
+          if (row.unit !== '' || row.created_timestamp_us !== null)
+            throw new Error('not a row of before 025');
+          SAMPLE_ROW_BINARY.write(row, out);
+          out.truncate(out.length - 2);
+        },
+      },
+    },
+  ],
+]);
+
 export async function deliverReports(
   writer: BatchWriter,
   statuses: StatusReport[],
@@ -58,10 +87,9 @@ export async function deliverReports(
   releases: ReleaseInfo[],
   checks: VersionCheck[] = [],
   decisions: DecisionEvent[] = [],
+  statusSpecs: ReadonlyMap<string, TableSpec> = STATUS_TABLE_SPECS,
 ): Promise<void> {
-  const batch = new TableBatch(
-    new Map([...STATUS_TABLE_SPECS, ...TELEMETRY_TABLE_SPECS, ...DECISION_TABLE_SPECS]),
-  );
+  const batch = new TableBatch(new Map([...statusSpecs, ...TELEMETRY_TABLE_SPECS, ...DECISION_TABLE_SPECS]));
   for (const status of statuses) {
     const rows = flattenStatus(status);
     for (const table of STATUS_TABLES) batch.add(table, rows[table]);

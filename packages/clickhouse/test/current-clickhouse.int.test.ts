@@ -136,14 +136,32 @@ function withNonFinite(body: Body): void {
   };
 }
 
+/** Units and created timestamps as OPA v1.x writes them (protobuf-JSON: RFC 3339 in the value holder). */
+const CREATED_TEXT = '2026-12-01T08:36:06.126986250Z';
+const CREATED_US = 1_796_114_166_126_986;
+function withProtoUnits(body: Body): void {
+  const families = body.metrics.prometheus;
+  families.go_gc_cycles_automatic_gc_cycles_total.unit = 'gc_cycles';
+  families.go_gc_cycles_automatic_gc_cycles_total.metric[0].counter.createdTimestamp = CREATED_TEXT;
+  families.http_request_duration_seconds.unit = 'seconds';
+  for (const metric of families.http_request_duration_seconds.metric)
+    metric.histogram.createdTimestamp = CREATED_TEXT;
+}
+/** The same in Go encoding/json spelling: the Timestamp message as {seconds, nanos}. */
+function withGoUnits(body: Body): void {
+  const summary = body.metrics.prometheus.go_gc_duration_seconds;
+  summary.unit = 'seconds';
+  summary.metric[0].summary.created_timestamp = { seconds: 1_796_114_166, nanos: 126_986_250 };
+}
+
 const STATUS = {
   fullRecent: status('status-full.json', 'full-recent', 20 * MIN, 'prod-eu'),
   fullOld: status('status-full.json', 'full-old', 120 * MIN, 'prod-eu'),
   disco: status('status-discovery-error.json', 'disco', 30 * MIN),
   legacy: status('status-legacy-bundle.json', 'legacy', 40 * MIN, 'edge'),
   array: status('status-prometheus-array.json', 'array', 55 * MIN),
-  mapNew: status('status-prometheus-map.json', 'map-new', 5 * MIN),
-  protoOld: status('status-prometheus-protojson.json', 'proto-old', 50 * MIN),
+  mapNew: status('status-prometheus-map.json', 'map-new', 5 * MIN, null, withGoUnits),
+  protoOld: status('status-prometheus-protojson.json', 'proto-old', 50 * MIN, null, withProtoUnits),
   nonFinite: status('status-prometheus-protojson.json', 'non-finite', 15 * MIN, 'lab', withNonFinite),
 };
 
@@ -279,6 +297,13 @@ function checks(): Check[] {
       `SELECT name, label_values, toString(value) AS v, isNaN(value) AS nan, isInfinite(value) AS inf ` +
       `FROM prometheus_samples FINAL WHERE instance_id = '${NONFINITE_ID}' AND NOT isFinite(value) ` +
       'ORDER BY name, label_values',
+  });
+  list.push({
+    id: 'sample units and created timestamps',
+    sql:
+      'SELECT event_id, family, unit, created_timestamp_us, count() AS samples FROM prometheus_samples FINAL ' +
+      "WHERE unit != '' OR created_timestamp_us IS NOT NULL " +
+      'GROUP BY event_id, family, unit, created_timestamp_us ORDER BY event_id, family',
   });
   // Every column of every row, as stored (non-finite floats are compared above: JSON has no NaN).
   for (const table of ALL_TABLES) {
@@ -714,6 +739,34 @@ describe('single node: what the project sent to 18.16, replayed on current Click
     }
   });
 
+  it('units and created timestamps of both JSON spellings are stored on every sample of their metric (025)', () => {
+    const expected = [
+      {
+        event_id: 'map-new',
+        family: 'go_gc_duration_seconds',
+        unit: 'seconds',
+        created_timestamp_us: CREATED_US,
+        samples: 7,
+      },
+      {
+        event_id: 'proto-old',
+        family: 'go_gc_cycles_automatic_gc_cycles_total',
+        unit: 'gc_cycles',
+        created_timestamp_us: CREATED_US,
+        samples: 1,
+      },
+      {
+        event_id: 'proto-old',
+        family: 'http_request_duration_seconds',
+        unit: 'seconds',
+        created_timestamp_us: CREATED_US,
+        samples: 13,
+      },
+    ];
+    expect(normalize(legacy.results.get('sample units and created timestamps'))).toEqual(expected);
+    expect(normalize(rowsOf(single, 'sample units and created timestamps'))).toEqual(expected);
+  });
+
   it('NaN and ±Inf, as the row encoders write them, read back as NaN and ±Inf', () => {
     const rows = rowsOf(single, 'non-finite sample values') as { name: string; v: string }[];
     expect(rows.map((r) => [r.name, r.v])).toEqual([
@@ -758,8 +811,8 @@ describe('rows the server refuses', () => {
 
 describe('single node, compact: the migrations rendered for current ClickHouse', () => {
   it('renders codecs and LowCardinality there (010-013) and every statement succeeds', () => {
-    // 010-013 (six tables), and 020's for the rebuilt prometheus_samples
-    expect(ddlOf(compactStatements).filter((sql) => /^ALTER TABLE/.test(sql)).length).toBe(7);
+    // 010-013 (six tables), 020's for the rebuilt prometheus_samples, 025's two ADD COLUMNs and its MODIFY
+    expect(ddlOf(compactStatements).filter((sql) => /^ALTER TABLE/.test(sql)).length).toBe(10);
     expect(failures(compact, 'ddl')).toEqual([]);
     expect(failures(compact, 'insert')).toEqual([]);
     const columns = rowsOf(compact, 'codecs') as {
@@ -777,10 +830,25 @@ describe('single node, compact: the migrations rendered for current ClickHouse',
     expect(column('prometheus_samples', 'label_values').type).toBe('Array(LowCardinality(String))');
     expect(column('prometheus_samples', 'event_id').compression_codec).toBe('CODEC(ZSTD(3))');
     expect(column('status_reports', 'user_agent').type).toBe('LowCardinality(Nullable(String))');
+    expect(column('prometheus_samples', 'unit')).toMatchObject({
+      type: 'LowCardinality(String)',
+      compression_codec: 'CODEC(ZSTD(3))',
+    });
+    expect(column('prometheus_samples', 'created_timestamp_us')).toMatchObject({
+      type: 'Nullable(Int64)',
+      compression_codec: 'CODEC(Delta(8), ZSTD(3))',
+    });
   });
 
-  it('18.16 did not get them (its rendering leaves the compact migrations out)', () => {
-    expect(ddlOf(proxy.statements).filter((sql) => /^ALTER TABLE/.test(sql))).toEqual([]);
+  it('18.16 did not get them (its rendering leaves the compact migrations out; 025 adds its columns plain)', () => {
+    expect(
+      ddlOf(proxy.statements)
+        .filter((sql) => /^ALTER TABLE/.test(sql))
+        .map((sql) => sql.replace(/\s+/g, ' ')),
+    ).toEqual([
+      `ALTER TABLE ${DATABASE}.prometheus_samples ADD COLUMN unit String`,
+      `ALTER TABLE ${DATABASE}.prometheus_samples ADD COLUMN created_timestamp_us Nullable(Int64)`,
+    ]);
   });
 
   it.each(CHECKS.map((c) => c.id))('%s: same answer as 18.16, before and after merges', (id) => {

@@ -3,7 +3,11 @@ import { readFileSync } from 'node:fs';
 import { DEFAULT_MIGRATIONS_DIR } from '../src';
 
 export function ddlColumns(migration: string): string[] {
-  const ddl = readFileSync(`${DEFAULT_MIGRATIONS_DIR}/${migration}`, 'utf8');
+  // Comments dropped first: they may hold parentheses before the CREATE TABLE's column list.
+  const ddl = readFileSync(`${DEFAULT_MIGRATIONS_DIR}/${migration}`, 'utf8')
+    .split('\n')
+    .filter((line) => !/^\s*--/.test(line))
+    .join('\n');
   const body = ddl.slice(ddl.indexOf('(') + 1, ddl.indexOf('\n)'));
   return body
     .split('\n')

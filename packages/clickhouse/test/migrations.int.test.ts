@@ -113,11 +113,18 @@ describe('runMigrations on the real ClickHouse', () => {
         '012_compact_bundles_plugins',
         '013_compact_version_reports_checks',
         '020_prometheus_samples_by_report',
+        '025_prometheus_sample_units',
       ]);
       expect(result.applied.map((m) => m.name)).toEqual(featureDependent);
-      const alters = proxy.statements.filter((s) => /^ALTER TABLE/.test(s.sql));
-      // prometheus_samples (010 and 020), status_reports, bundles, plugins, version_reports, version_checks
-      expect(alters.length).toBe(7);
+      // 025's ADD COLUMNs again (the 18.16 server already has the columns: "already exists" is done).
+      const adds = proxy.statements.filter((s) => /^ALTER TABLE \S+\s+ADD COLUMN/.test(s.sql));
+      expect(adds.map((s) => s.sql.replace(/\s+/g, ' '))).toEqual([
+        `ALTER TABLE ${config.database}.prometheus_samples ADD COLUMN unit LowCardinality(String) CODEC(ZSTD(3))`,
+        `ALTER TABLE ${config.database}.prometheus_samples ADD COLUMN created_timestamp_us Nullable(Int64) CODEC(Delta, ZSTD(3))`,
+      ]);
+      const alters = proxy.statements.filter((s) => /^ALTER TABLE/.test(s.sql) && !adds.includes(s));
+      // prometheus_samples (010, 020 and 025), status_reports, bundles, plugins, version_reports, version_checks
+      expect(alters.length).toBe(8);
       // 020's rebuild asked the 18.16 server its state and found it done: no table is created or renamed.
       expect(
         proxy.statements
@@ -133,6 +140,28 @@ describe('runMigrations on the real ClickHouse', () => {
     } finally {
       await proxy.stop();
     }
+  });
+
+  it('gives prometheus_samples the unit and created timestamp columns (025), and adds them again as a no-op', async () => {
+    const columns = async () =>
+      queryRows<{ name: string; type: string; default_expression: string }>(
+        config,
+        `SELECT name, type, default_expression FROM system.columns WHERE database = '${config.database}' ` +
+          `AND table = 'prometheus_samples' AND name IN ('unit', 'created_timestamp_us') ORDER BY name`,
+      );
+    const expected = [
+      { name: 'created_timestamp_us', type: 'Nullable(Int64)', default_expression: '' },
+      { name: 'unit', type: 'String', default_expression: '' },
+    ];
+    expect(await columns()).toEqual(expected);
+    // A runner that died after 025's ALTERs and before its record applies the file again: here the same
+    // statements as a later migration, on the table that already has the columns.
+    const dir = mkdtempSync(join(tmpdir(), 'migrations-'));
+    cpSync(DEFAULT_MIGRATIONS_DIR, dir, { recursive: true });
+    cpSync(join(dir, '025_prometheus_sample_units.sql'), join(dir, '999_prometheus_sample_units_again.sql'));
+    const result = await runMigrations(config, { dir });
+    expect(result.applied.map((m) => m.name)).toEqual(['999_prometheus_sample_units_again']);
+    expect(await columns()).toEqual(expected);
   });
 
   it('refuses to run when an applied migration file was changed', async () => {

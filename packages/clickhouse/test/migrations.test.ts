@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import {
+  addsOneColumn,
   dependsOnServerFeatures,
   featureList,
   LEGACY_FEATURES,
@@ -189,5 +190,43 @@ describe('feature-aware placeholders', () => {
       expect(lintMigration(m, clusterCurrent)).toEqual([]);
     }
     expect(dependsOnServerFeatures(loadMigrations()[0]!)).toBe(false);
+  });
+
+  it('025 adds the sample columns one ALTER each, on the local tables and, in cluster mode, the Distributed one', () => {
+    const m = loadMigrations().find((x) => x.version === 25)!;
+    expect(renderStatements(m.sql, single).map((s) => s.replace(/\s+/g, ' '))).toEqual([
+      'ALTER TABLE opa.prometheus_samples ADD COLUMN unit String',
+      'ALTER TABLE opa.prometheus_samples ADD COLUMN created_timestamp_us Nullable(Int64)',
+    ]);
+    const current = renderStatements(m.sql, clusterCurrent).map((s) => s.replace(/\s+/g, ' '));
+    expect(current.slice(0, 4)).toEqual([
+      'ALTER TABLE opa.prometheus_samples_local ON CLUSTER fleet ADD COLUMN unit LowCardinality(String) CODEC(ZSTD(3))',
+      'ALTER TABLE opa.prometheus_samples_local ON CLUSTER fleet ADD COLUMN created_timestamp_us Nullable(Int64) CODEC(Delta, ZSTD(3))',
+      'ALTER TABLE opa.prometheus_samples ON CLUSTER fleet ADD COLUMN unit LowCardinality(String)',
+      'ALTER TABLE opa.prometheus_samples ON CLUSTER fleet ADD COLUMN created_timestamp_us Nullable(Int64)',
+    ]);
+    expect(current.slice(4).every((s) => /MODIFY COLUMN IF EXISTS/.test(s))).toBe(true);
+    for (const ctx of [single, cluster, singleCurrent, clusterCurrent])
+      expect(lintMigration(m, ctx)).toEqual([]);
+  });
+
+  it('takes only an ALTER that adds exactly one column, and nothing else, as rerunnable', () => {
+    expect(
+      addsOneColumn('ALTER TABLE db.t ON CLUSTER c ADD COLUMN x Nullable(Int64) CODEC(Delta, ZSTD(3))'),
+    ).toBe(true);
+    expect(addsOneColumn('ALTER TABLE db.t ADD COLUMN x String, ADD COLUMN y String')).toBe(false);
+    expect(addsOneColumn('ALTER TABLE db.t ADD COLUMN x String, DROP COLUMN y')).toBe(false);
+    expect(addsOneColumn('ALTER TABLE db.t DROP COLUMN x')).toBe(false);
+    expect(addsOneColumn('CREATE TABLE db.t (x String) ENGINE = Memory')).toBe(false);
+    const twoColumns = lintMigration(
+      {
+        version: 9,
+        name: '009_bad',
+        sql: 'ALTER TABLE {{local t}} ADD COLUMN a UInt8, ADD COLUMN b UInt8;',
+        checksum: '',
+      },
+      single,
+    );
+    expect(twoColumns).toHaveLength(1);
   });
 });

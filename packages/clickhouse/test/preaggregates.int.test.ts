@@ -29,12 +29,15 @@ import {
   loadAnalystQueries,
   runBackfill,
   runMigrations,
+  STATUS_TABLE_SPECS,
+  type TableSpec,
 } from '../src';
 import {
   deliverReports,
   dropDatabase,
   PREAGGREGATES,
   queryRows,
+  STATUS_SPECS_BEFORE_025,
   telemetryReport,
   testConfig,
 } from './clickhouse-test-db';
@@ -176,11 +179,15 @@ const DELIVERIES: Delivery[] = [
   ],
 ];
 
-async function deliverAll(config: ClickHouseConfig, deliveries: Delivery[]): Promise<void> {
+async function deliverAll(
+  config: ClickHouseConfig,
+  deliveries: Delivery[],
+  statusSpecs: ReadonlyMap<string, TableSpec> = STATUS_TABLE_SPECS,
+): Promise<void> {
   const client = createClickHouseClient(config);
   try {
     const writer = new BatchWriter({ client, database: config.database, tableOrder: LOADER_TABLES });
-    for (const d of deliveries) await deliverReports(writer, ...d);
+    for (const d of deliveries) await deliverReports(writer, ...d, statusSpecs);
   } finally {
     await client.close();
   }
@@ -238,7 +245,8 @@ beforeAll(async () => {
   for (const f of readdirSync(DEFAULT_MIGRATIONS_DIR).filter((f) => /^(0(0\d|1[0-4]))_.*\.sql$/.test(f)))
     cpSync(join(DEFAULT_MIGRATIONS_DIR, f), join(oldDir, f));
   await runMigrations(backfilled, { dir: oldDir });
-  await deliverAll(backfilled, DELIVERIES);
+  // Written as a loader of that version did: without the sample columns 025 adds.
+  await deliverAll(backfilled, DELIVERIES, STATUS_SPECS_BEFORE_025);
   await runMigrations(backfilled);
   beforeBackfill = await answers(backfilled, preaggregatedQueries);
   liveDurations = await queryRows(live, DURATIONS);

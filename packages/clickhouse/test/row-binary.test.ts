@@ -1,5 +1,13 @@
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { payloadBytes, RowBinaryWriter, SAMPLE_ROW_BINARY, STATUS_TABLE_SPECS, TableBatch } from '../src';
+import {
+  DEFAULT_MIGRATIONS_DIR,
+  payloadBytes,
+  RowBinaryWriter,
+  SAMPLE_ROW_BINARY,
+  STATUS_TABLE_SPECS,
+  TableBatch,
+} from '../src';
 import { ddlColumns } from './ddl-columns';
 
 const hex = (write: (w: RowBinaryWriter) => void, initialBytes?: number) => {
@@ -108,17 +116,26 @@ describe('prometheus_samples as RowBinary', () => {
     label_values: ['+Inf'],
     value: 3,
     timestamp_ms: null,
+    unit: '',
+    created_timestamp_us: null,
     ...over,
   });
 
-  it('lists the columns of schemas/clickhouse/004_prometheus_samples.sql, in their order', () => {
-    const columns = ddlColumns('004_prometheus_samples.sql');
-    expect(columns).toEqual(SAMPLE_ROW_BINARY.columns);
+  it("lists the columns of 020's rebuilt prometheus_samples, then those 025 adds, in their order", () => {
+    const added = [
+      ...readFileSync(`${DEFAULT_MIGRATIONS_DIR}/025_prometheus_sample_units.sql`, 'utf8').matchAll(
+        /^ALTER TABLE \{\{local prometheus_samples\}\} \{\{on_cluster\}\}\n\s+ADD COLUMN (\w+)/gm,
+      ),
+    ].map((m) => m[1]);
+    expect(added).toEqual(['unit', 'created_timestamp_us']);
+    expect([...ddlColumns('020_prometheus_samples_by_report.sql'), ...added]).toEqual(
+      SAMPLE_ROW_BINARY.columns,
+    );
   });
 
   it('writes each column in that order', () => {
     const w = new RowBinaryWriter();
-    SAMPLE_ROW_BINARY.write(sample({ timestamp_ms: 5 }), w);
+    SAMPLE_ROW_BINARY.write(sample({ timestamp_ms: 5, unit: 'seconds', created_timestamp_us: 7 }), w);
     const expected = new RowBinaryWriter();
     expected.string('e1');
     expected.uint32(0);
@@ -129,6 +146,8 @@ describe('prometheus_samples as RowBinary', () => {
     expected.strings(['+Inf']);
     expected.float64(3);
     expected.nullableInt64(5);
+    expected.string('seconds');
+    expected.nullableInt64(7);
     expect(w.bytes().equals(expected.bytes())).toBe(true);
   });
 

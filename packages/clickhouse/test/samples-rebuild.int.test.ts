@@ -24,10 +24,17 @@ import {
   swapStatements,
   TableBatch,
   type TableRebuild,
+  type TableSpec,
   templateContext,
 } from '../src';
 import { type ChdbStep, chdbPython, runChdb } from './chdb-runner';
-import { deliverReports, dropDatabase, queryRows, testConfig } from './clickhouse-test-db';
+import {
+  deliverReports,
+  dropDatabase,
+  queryRows,
+  STATUS_SPECS_BEFORE_025,
+  testConfig,
+} from './clickhouse-test-db';
 
 const REBUILD_VERSION = 20;
 const NEW_KEY = 'instance_id, received_at, event_id, seq';
@@ -62,7 +69,11 @@ const DURATIONS_SQL = (db: string) =>
 const TABLES_SQL = (db: string) =>
   `SELECT name, sorting_key FROM system.tables WHERE database = '${db}' AND name LIKE 'prometheus_samples%' ORDER BY name`;
 
-async function deliver(config: ClickHouseConfig, statuses: StatusReport[]): Promise<void> {
+async function deliver(
+  config: ClickHouseConfig,
+  statuses: StatusReport[],
+  specs: ReadonlyMap<string, TableSpec> = STATUS_TABLE_SPECS,
+): Promise<void> {
   const client = createClickHouseClient(config);
   try {
     await deliverReports(
@@ -70,6 +81,9 @@ async function deliver(config: ClickHouseConfig, statuses: StatusReport[]): Prom
       statuses,
       [],
       [],
+      [],
+      [],
+      specs,
     );
   } finally {
     await client.close();
@@ -86,7 +100,7 @@ describe('020 on 18.16: an install with samples in the old table', () => {
 
   it('three runners upgrading at once: the new sort key, every row, the view still fed', async () => {
     await runMigrations(config, { dir });
-    await deliver(config, reports('before', 12, T0));
+    await deliver(config, reports('before', 12, T0), STATUS_SPECS_BEFORE_025);
     expect(await queryRows(config, TABLES_SQL(config.database))).toEqual([
       { name: 'prometheus_samples', sorting_key: OLD_KEY },
     ]);
@@ -132,7 +146,7 @@ describe('020 on 18.16: a runner that died after the swap', () => {
 
   it('the next runner copies the old rows over and drops the old table', async () => {
     await runMigrations(config, { dir });
-    await deliver(config, reports('old', 6, T0));
+    await deliver(config, reports('old', 6, T0), STATUS_SPECS_BEFORE_025);
     const old = await queryRows<{ rows: string }>(config, SAMPLES_SQL(config.database));
 
     // What the dead runner did: the replacement created and swapped in, nothing more.
@@ -148,7 +162,7 @@ describe('020 on 18.16: a runner that died after the swap', () => {
       await client.close();
     }
     // A loader kept writing meanwhile: into the new table.
-    await deliver(config, reports('meanwhile', 2, T0 + 3_600_000_000));
+    await deliver(config, reports('meanwhile', 2, T0 + 3_600_000_000), STATUS_SPECS_BEFORE_025);
     expect(await queryRows(config, TABLES_SQL(config.database))).toEqual([
       { name: 'prometheus_samples', sorting_key: NEW_KEY },
       { name: 'prometheus_samples_before_rebuild', sorting_key: OLD_KEY },
@@ -192,8 +206,12 @@ describe('020 on current ClickHouse (chDB): the same upgrade, rendered for that 
       .flatMap((s) => (typeof s === 'string' ? [s] : fullRebuildStatements(s, ctx)));
   }
 
-  function insertSteps(prefix: string, statuses: StatusReport[]): ChdbStep[] {
-    const batch = new TableBatch(STATUS_TABLE_SPECS);
+  function insertSteps(
+    prefix: string,
+    statuses: StatusReport[],
+    specs: ReadonlyMap<string, TableSpec> = STATUS_TABLE_SPECS,
+  ): ChdbStep[] {
+    const batch = new TableBatch(specs);
     for (const status of statuses)
       batch.addAll(Object.entries(flattenStatus(status)) as [string, object[]][]);
     return STATUS_TABLES.filter((t) => batch.rowsOf(t) > 0).map((table) => {
@@ -220,7 +238,7 @@ describe('020 on current ClickHouse (chDB): the same upgrade, rendered for that 
         id: `old ddl #${i}`,
         sql,
       })),
-      ...insertSteps('before', reports('before', 12, T0)),
+      ...insertSteps('before', reports('before', 12, T0), STATUS_SPECS_BEFORE_025),
       check('tables before', TABLES_SQL(database)),
       check('samples before', SAMPLES_SQL(database)),
       check('durations before', DURATIONS_SQL(database)),

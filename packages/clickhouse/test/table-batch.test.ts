@@ -18,6 +18,8 @@ const sample = (seq: number) => ({
   label_values: [],
   value: seq / 2,
   timestamp_ms: null,
+  unit: '',
+  created_timestamp_us: null,
 });
 
 /** Record i: i samples (none for record 0), a bundle row for even i, always a report row. */

@@ -34,6 +34,7 @@ export {
 } from './normalize-decision';
 export { normalizeStatus } from './normalize-status';
 export { normalizeTelemetry } from './normalize-telemetry';
+export { GO_ZERO_SECONDS, MAX_CREATED_SECONDS } from './prometheus-families';
 export {
   createRecordCodec,
   type RecordCodec,

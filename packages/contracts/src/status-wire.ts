@@ -52,12 +52,13 @@ export function statusWireMapping(schema: unknown): WireMapping<StatusReport> | 
       const families = record.metric_families;
       const wireFamilies: WireFamily[] = new Array(families.length);
       for (let i = 0; i < families.length; i++) {
-        const { name, help, type, metrics } = families[i]!;
+        const { name, help, type, unit, metrics } = families[i]!;
         const ref = help === null ? undefined : refs.get(help);
+        // `unit` only exists from version 4 on; earlier writers ignore the property.
         wireFamilies[i] =
           ref === undefined
-            ? { name, help, help_ref: null, type, metrics }
-            : { name, help: null, help_ref: ref, type, metrics };
+            ? { name, help, help_ref: null, type, unit, metrics }
+            : { name, help: null, help_ref: ref, type, unit, metrics };
       }
       return {
         event_id: record.event_id,
@@ -91,10 +92,11 @@ export function statusWireMapping(schema: unknown): WireMapping<StatusReport> | 
       if (client.user_agent === null) client.user_agent = canonicalUserAgent(client);
       const families = decoded.metric_families as WireFamily[];
       for (let i = 0; i < families.length; i++) {
-        const { name, help, help_ref, type, metrics } = families[i]!;
+        const { name, help, help_ref, type, unit, metrics } = families[i]!;
         // A reference past this version's texts (written by a later version) degrades to no help text.
         const resolved = help_ref === null || help_ref === undefined ? help : (texts[help_ref] ?? null);
-        families[i] = { name, help: resolved, type, metrics };
+        // A reader before version 4 has no unit: null, as in the records it resolves.
+        families[i] = { name, help: resolved, type, unit: unit ?? null, metrics };
       }
       return decoded;
     },

@@ -135,6 +135,11 @@ export interface Metric {
   summary: SummaryValue | null;
   histogram: HistogramValue | null;
   timestamp_ms: number | null;
+  /**
+   * When the counter, summary or histogram was created (client_model `created_timestamp`, which OPA
+   * writes inside the value holder), epoch micros; null when absent.
+   */
+  created_timestamp: number | null;
 }
 
 /** Canonical client_model MetricFamily, whichever JSON spelling OPA used. */
@@ -142,6 +147,8 @@ export interface MetricFamily {
   name: string;
   help: string | null;
   type: MetricType;
+  /** client_model `unit` (`bytes`, `seconds`, ...) as sent; null when absent. */
+  unit: string | null;
   metrics: Metric[];
 }
 

@@ -205,6 +205,7 @@ describe('status-full.json', () => {
         ],
       },
       timestamp_ms: null,
+      created_timestamp: null,
     });
     expect(record.metric_families[1]!.metrics.map((m) => m.value)).toEqual([312, 17]);
     expect(record.metric_families[3]!.metrics[0]).toMatchObject({ value: 7, timestamp_ms: 1763892902000 });
@@ -255,13 +256,33 @@ describe('the other status fixtures', () => {
         name: 'counter_decision_logs_dropped_buffer_size_limit_exceeded',
         help: null,
         type: 'UNTYPED',
-        metrics: [{ labels: [], value: 2, summary: null, histogram: null, timestamp_ms: null }],
+        unit: null,
+        metrics: [
+          {
+            labels: [],
+            value: 2,
+            summary: null,
+            histogram: null,
+            timestamp_ms: null,
+            created_timestamp: null,
+          },
+        ],
       },
       {
         name: 'counter_decision_logs_nd_builtin_cache_dropped',
         help: null,
         type: 'UNTYPED',
-        metrics: [{ labels: [], value: 1, summary: null, histogram: null, timestamp_ms: null }],
+        unit: null,
+        metrics: [
+          {
+            labels: [],
+            value: 1,
+            summary: null,
+            histogram: null,
+            timestamp_ms: null,
+            created_timestamp: null,
+          },
+        ],
       },
     ]);
     const summary = record.metric_families.find((f) => f.name === 'go_gc_duration_seconds')!;

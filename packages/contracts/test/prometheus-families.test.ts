@@ -40,6 +40,7 @@ const goJson = [
           ],
         },
         timestamp_ms: 1763892902000,
+        created_timestamp: null,
       },
     ],
   },
@@ -126,6 +127,7 @@ const canonical: MetricFamily[] = [
     name: 'http_request_duration_seconds',
     help: 'A histogram of duration for requests.',
     type: 'HISTOGRAM',
+    unit: null,
     metrics: [
       {
         labels: [
@@ -144,6 +146,7 @@ const canonical: MetricFamily[] = [
           ],
         },
         timestamp_ms: 1763892902000,
+        created_timestamp: null,
       },
     ],
   },
@@ -151,6 +154,7 @@ const canonical: MetricFamily[] = [
     name: 'go_gc_duration_seconds',
     help: 'A summary of the pause duration of garbage collection cycles.',
     type: 'SUMMARY',
+    unit: null,
     metrics: [
       {
         labels: [],
@@ -165,6 +169,7 @@ const canonical: MetricFamily[] = [
         },
         histogram: null,
         timestamp_ms: null,
+        created_timestamp: null,
       },
     ],
   },
@@ -172,6 +177,7 @@ const canonical: MetricFamily[] = [
     name: 'opa_bundle_request_total',
     help: 'Total number of bundle requests.',
     type: 'COUNTER',
+    unit: null,
     metrics: [
       {
         labels: [{ name: 'code', value: '200' }],
@@ -179,6 +185,7 @@ const canonical: MetricFamily[] = [
         summary: null,
         histogram: null,
         timestamp_ms: null,
+        created_timestamp: null,
       },
     ],
   },
@@ -186,7 +193,10 @@ const canonical: MetricFamily[] = [
     name: 'go_goroutines',
     help: 'Number of goroutines.',
     type: 'GAUGE',
-    metrics: [{ labels: [], value: 11, summary: null, histogram: null, timestamp_ms: null }],
+    unit: null,
+    metrics: [
+      { labels: [], value: 11, summary: null, histogram: null, timestamp_ms: null, created_timestamp: null },
+    ],
   },
 ];
 
@@ -206,7 +216,17 @@ describe('metrics.prometheus spellings', () => {
         name: 'counter_x',
         help: null,
         type: 'UNTYPED',
-        metrics: [{ labels: [], value: 2, summary: null, histogram: null, timestamp_ms: null }],
+        unit: null,
+        metrics: [
+          {
+            labels: [],
+            value: 2,
+            summary: null,
+            histogram: null,
+            timestamp_ms: null,
+            created_timestamp: null,
+          },
+        ],
       },
       canonical[3],
     ]);
@@ -235,6 +255,116 @@ describe('metrics.prometheus spellings', () => {
     });
   });
 
+  it('keeps the unit and the created timestamp in both spellings (protobuf-JSON text, Go-JSON Timestamp)', () => {
+    const created = 1_796_114_166_126_986; // 2026-12-01T08:36:06.126986250Z, the nanoseconds truncated
+    const proto = families({
+      go_gc_heap_allocs_bytes_total: {
+        name: 'go_gc_heap_allocs_bytes_total',
+        type: 'COUNTER',
+        unit: 'bytes',
+        metric: [{ counter: { value: 3, createdTimestamp: '2026-12-01T08:36:06.126986250Z' } }],
+      },
+      s: { type: 'SUMMARY', metric: [{ summary: { createdTimestamp: '2026-12-01T08:36:06.126986250Z' } }] },
+      h: {
+        type: 'HISTOGRAM',
+        unit: 'seconds',
+        metric: [{ histogram: { createdTimestamp: '2026-12-01T08:36:06.126986Z' } }],
+      },
+      g: { type: 'GAUGE', unit: 'bytes', metric: [{ gauge: { value: 1 } }] },
+    });
+    const go = families([
+      {
+        name: 'go_gc_heap_allocs_bytes_total',
+        type: 0,
+        unit: 'bytes',
+        metric: [
+          { counter: { value: 3, created_timestamp: { seconds: 1_796_114_166, nanos: 126_986_250 } } },
+        ],
+      },
+      {
+        name: 's',
+        type: 2,
+        metric: [{ summary: { created_timestamp: { seconds: '1796114166', nanos: 126_986_999 } } }],
+      },
+      {
+        name: 'h',
+        type: 4,
+        unit: 'seconds',
+        metric: [{ histogram: { created_timestamp: { seconds: 1_796_114_166, nanos: 126_986_000 } } }],
+      },
+      { name: 'g', type: 1, unit: 'bytes', metric: [{ gauge: { value: 1 } }] },
+    ]);
+    for (const spelled of [proto, go]) {
+      expect(spelled.map((f) => [f.name, f.unit, f.metrics[0]!.created_timestamp])).toEqual([
+        ['go_gc_heap_allocs_bytes_total', 'bytes', created],
+        ['s', null, created],
+        ['h', 'seconds', created],
+        ['g', 'bytes', null],
+      ]);
+    }
+    // Go's zero time is "never", as everywhere else; so is an explicit null.
+    const never = families([
+      { name: 'a', type: 0, metric: [{ counter: { value: 1, createdTimestamp: '0001-01-01T00:00:00Z' } }] },
+      {
+        name: 'b',
+        type: 0,
+        metric: [{ counter: { value: 1, created_timestamp: { seconds: -62_135_596_800 } } }],
+      },
+      { name: 'c', type: 0, metric: [{ counter: { value: 1, createdTimestamp: null } }] },
+    ]);
+    expect(never.map((f) => f.metrics[0]!.created_timestamp)).toEqual([null, null, null]);
+  });
+
+  it('names a unit or created timestamp of the wrong type or form by path', () => {
+    const counter = (holder: object) => [
+      { name: 'c', type: 'COUNTER', metric: [{ counter: { value: 1, ...holder } }] },
+    ];
+    const at = '$.metrics.prometheus[0].metric[0].counter';
+    expect(errorOf([{ name: 'c', type: 0, unit: 7, metric: [] }])).toEqual({
+      code: 'INVALID_TYPE',
+      path: '$.metrics.prometheus[0].unit',
+    });
+    expect(errorOf([{ name: 'c', type: 0, unit: 'u'.repeat(257), metric: [] }])).toEqual({
+      code: 'LIMIT_EXCEEDED',
+      path: '$.metrics.prometheus[0].unit',
+    });
+    expect(errorOf(counter({ createdTimestamp: 1_796_114_166 }))).toEqual({
+      code: 'INVALID_TYPE',
+      path: `${at}.createdTimestamp`,
+    });
+    expect(errorOf(counter({ createdTimestamp: 'yesterday' }))).toEqual({
+      code: 'INVALID_VALUE',
+      path: `${at}.createdTimestamp`,
+    });
+    expect(errorOf(counter({ createdTimestamp: '3026-12-01T08:36:06Z' }))).toEqual({
+      code: 'INVALID_VALUE',
+      path: `${at}.createdTimestamp`,
+    });
+    expect(errorOf(counter({ created_timestamp: { seconds: 1, nanos: 1e9 } }))).toEqual({
+      code: 'INVALID_VALUE',
+      path: `${at}.created_timestamp.nanos`,
+    });
+    expect(errorOf(counter({ created_timestamp: { seconds: -5 } }))).toEqual({
+      code: 'INVALID_VALUE',
+      path: `${at}.created_timestamp.seconds`,
+    });
+    expect(errorOf(counter({ created_timestamp: { seconds: 1, millis: 2 } }))).toEqual({
+      code: 'INVALID_VALUE',
+      path: `${at}.created_timestamp.millis`,
+    });
+    expect(errorOf(counter({ created_timestamp: [1] }))).toEqual({
+      code: 'INVALID_TYPE',
+      path: `${at}.created_timestamp`,
+    });
+    expect(
+      errorOf(counter({ createdTimestamp: '2026-12-01T08:36:06Z', created_timestamp: { seconds: 1 } })),
+    ).toEqual({ code: 'INVALID_VALUE', path: `${at}.createdTimestamp` });
+    expect(errorOf([{ name: 'h', type: 4, metric: [{ histogram: { createdTimestamp: false } }] }])).toEqual({
+      code: 'INVALID_TYPE',
+      path: '$.metrics.prometheus[0].metric[0].histogram.createdTimestamp',
+    });
+  });
+
   it('infers a missing type from the value field', () => {
     expect(families([{ name: 'c', metric: [{ counter: { value: 1 } }] }])[0]!.type).toBe('COUNTER');
     expect(families({ g: { metric: [{ gauge: { value: 1 } }] } })[0]).toMatchObject({
@@ -251,7 +381,13 @@ describe('metrics.prometheus spellings', () => {
       path: '$.metrics.prometheus[0].metric[0].histogram.sampleSum',
     });
     expect(
-      errorOf([{ name: 'g', type: 1, metric: [{ gauge: {}, timestamp_ms: null, timestampMs: '5' }] }]),
+      errorOf([
+        {
+          name: 'g',
+          type: 1,
+          metric: [{ gauge: {}, timestamp_ms: null, created_timestamp: null, timestampMs: '5' }],
+        },
+      ]),
     ).toEqual({
       code: 'INVALID_VALUE',
       path: '$.metrics.prometheus[0].metric[0].timestampMs',

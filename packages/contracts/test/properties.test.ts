@@ -53,6 +53,9 @@ const metricOf = (type: MetricType) =>
           })
         : fc.constant(null),
     timestamp_ms: fc.option(fc.nat({ max: 2 ** 47 }), { nil: null }),
+    // Epoch micros up to the year 2250 (what a Timestamp may carry here); gauges have none in client_model.
+    created_timestamp:
+      type === 'GAUGE' ? fc.constant(null) : fc.option(fc.nat({ max: 8_867_174_399_999_999 }), { nil: null }),
   });
 
 const TYPES: MetricType[] = ['COUNTER', 'GAUGE', 'SUMMARY', 'UNTYPED', 'HISTOGRAM', 'GAUGE_HISTOGRAM'];
@@ -62,6 +65,7 @@ const family: fc.Arbitrary<MetricFamily> = fc.constantFrom(...TYPES).chain((type
     name,
     help: fc.option(text, { nil: null }),
     type: fc.constant(type),
+    unit: fc.option(fc.constantFrom('bytes', 'seconds', 'cpu_seconds', 'events', ''), { nil: null }),
     metrics: fc.array(metricOf(type), { maxLength: 3 }),
   }),
 );
@@ -85,16 +89,28 @@ function spell(f: MetricFamily, spelling: Spelling, reverse: boolean): Record<st
   const d = (n: number) => (go ? n : protoDouble(n));
   const c = (n: number) => (go ? n : String(n));
   const valueKey = f.type === 'COUNTER' ? 'counter' : f.type === 'GAUGE' ? 'gauge' : 'untyped';
+  // protobuf-JSON: an RFC 3339 string (nanoseconds added, which the record truncates); Go-JSON: the
+  // Timestamp message as encoding/json writes it.
+  const created = (us: number | null) =>
+    us === null
+      ? {}
+      : go
+        ? { created_timestamp: { seconds: Math.floor(us / 1e6), nanos: (us % 1e6) * 1000 + 7 } }
+        : {
+            createdTimestamp: `${new Date(Math.floor(us / 1000)).toISOString().slice(0, 19)}.${String(us % 1e6).padStart(6, '0')}123Z`,
+          };
   return {
     name: f.name,
     ...(f.help === null ? {} : { help: f.help }),
     type: go ? TYPES.indexOf(f.type) : f.type,
+    ...(f.unit === null ? {} : { unit: f.unit }),
     metric: f.metrics.map((m) => ({
       label: reverse ? [...m.labels].reverse() : m.labels,
-      ...(m.value !== null ? { [valueKey]: { value: d(m.value) } } : {}),
+      ...(m.value !== null ? { [valueKey]: { value: d(m.value), ...created(m.created_timestamp) } } : {}),
       ...(m.summary
         ? {
             summary: {
+              ...created(m.created_timestamp),
               [go ? 'sample_count' : 'sampleCount']: c(m.summary.sample_count),
               [go ? 'sample_sum' : 'sampleSum']: d(m.summary.sample_sum),
               quantile: m.summary.quantiles.map((q) => ({ quantile: d(q.quantile), value: d(q.value) })),
@@ -104,6 +120,7 @@ function spell(f: MetricFamily, spelling: Spelling, reverse: boolean): Record<st
       ...(m.histogram
         ? {
             histogram: {
+              ...created(m.created_timestamp),
               [go ? 'sample_count' : 'sampleCount']: c(m.histogram.sample_count),
               [go ? 'sample_sum' : 'sampleSum']: d(m.histogram.sample_sum),
               bucket: m.histogram.buckets.map((b) => ({

@@ -33,6 +33,18 @@ const ctx: NormalizeContext = {
   partition: null,
 };
 
+/** The report as a writer of versions 1 to 3 carries it: without the fields version 4 added. */
+function withoutVersion4Fields(report: StatusReport): StatusReport {
+  return {
+    ...report,
+    metric_families: report.metric_families.map((f) => ({
+      ...f,
+      unit: null,
+      metrics: f.metrics.map((m) => ({ ...m, created_timestamp: null })),
+    })),
+  };
+}
+
 const GOROUTINES_HELP = 'Number of goroutines that currently exist.';
 
 function reportWith(families: unknown[], userAgent: string | undefined = ctx.userAgent): StatusReport {
@@ -125,14 +137,16 @@ describe('status records from schema version 2 on', () => {
   it('read version 1 records, and version 1 readers read them with the wire-only savings missing', () => {
     const text = readFixtureText('status-full.json');
     const report = normalizeStatus(JSON.parse(text), ctx);
-    expect(statusCodec.decode(v1Writer.encode(report))).toEqual(report);
+    expect(statusCodec.decode(v1Writer.encode(report))).toEqual(withoutVersion4Fields(report));
 
     const seenByV1 = v1Reader.decode(statusCodec.encode(report));
     const histogram = report.metric_families.find((f) => f.name === 'http_request_duration_seconds')!;
     expect(histogram.help).toBe('A histogram of duration for requests.'); // a standard text
     const old = seenByV1.metric_families.find((f) => f.name === 'http_request_duration_seconds')!;
     expect(old.help).toBeNull();
-    expect(old.metrics).toEqual(histogram.metrics);
+    expect(old.metrics).toEqual(
+      histogram.metrics.map(({ created_timestamp: _, ...fieldsOfVersion1 }) => fieldsOfVersion1),
+    );
     expect(seenByV1.client.user_agent).toBeNull();
     expect(seenByV1.bundles).toEqual(report.bundles);
     expect(seenByV1.labels).toEqual(report.labels);
@@ -140,9 +154,11 @@ describe('status records from schema version 2 on', () => {
 
   it('leave the help text null for a reference past the texts the reader knows', () => {
     const wire = statusWireMapping(v2)!;
-    const family = { name: 'x', help: null, help_ref: 1_000_000, type: 'GAUGE', metrics: [] };
+    const family = { name: 'x', help: null, help_ref: 1_000_000, type: 'GAUGE', unit: null, metrics: [] };
     const decoded = wire.fromWire({ ...reportWith([]), metric_families: [family as MetricFamily] });
-    expect(decoded.metric_families).toEqual([{ name: 'x', help: null, type: 'GAUGE', metrics: [] }]);
+    expect(decoded.metric_families).toEqual([
+      { name: 'x', help: null, type: 'GAUGE', unit: null, metrics: [] },
+    ]);
   });
 
   it('do not change the record they encode', () => {
@@ -177,7 +193,38 @@ describe('status records from schema version 3 on', () => {
       expect(encoded.length / Buffer.byteLength(text)).toBeLessThan(0.2);
       expect(encoded.length).toBeLessThan(v2Writer.encode(report).length / 2);
       expect(statusCodec.decode(encoded)).toEqual(report);
-      expect(statusCodec.decode(v2Writer.encode(report))).toEqual(report);
+      expect(statusCodec.decode(v2Writer.encode(report))).toEqual(withoutVersion4Fields(report));
     },
   );
+});
+
+describe('status records from schema version 4 on', () => {
+  const realBody = realOpaStatusBodies().find(
+    (b) => b.opaVersion === 'v1.22.3' && b.name === 'status-prometheus.json',
+  )!.text;
+  const report = normalizeStatus(JSON.parse(realBody), ctx);
+  const writerOf = (version: number) =>
+    createRecordCodec<StatusReport>({ versions, writeVersion: version, wireMapping: statusWireMapping });
+  const readerOf = (version: number) =>
+    createRecordCodec<StatusReport>({ versions, readVersion: version, wireMapping: statusWireMapping });
+
+  it('carry the units and created timestamps of the real v1.22.3 body', () => {
+    const decoded = statusCodec.decode(statusCodec.encode(report));
+    expect(decoded.metric_families.filter((f) => f.unit !== null)).toHaveLength(113);
+    expect(
+      decoded.metric_families.flatMap((f) => f.metrics).filter((m) => m.created_timestamp !== null),
+    ).toHaveLength(82);
+    expect(decoded).toEqual(report);
+  });
+
+  it.each([1, 2, 3])('read version %i records with the unit and created timestamp null', (version) => {
+    expect(statusCodec.decode(writerOf(version).encode(report))).toEqual(withoutVersion4Fields(report));
+  });
+
+  it.each([1, 2, 3])('are read by version %i readers, without the new fields', (version) => {
+    const seen = readerOf(version).decode(statusCodec.encode(report));
+    expect(seen.metric_families.map((f) => f.name)).toEqual(report.metric_families.map((f) => f.name));
+    expect(seen.metric_families.some((f) => 'unit' in f && f.unit !== null)).toBe(false);
+    expect(seen.labels).toEqual(report.labels);
+  });
 });

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { parseTimestamp, TIMESTAMP_PATTERN } from '../src/timestamp';
+import { parseTimestamp, TIMESTAMP_PATTERN, type TimestampResult } from '../src/timestamp';
 
 describe('parseTimestamp', () => {
   it('keeps microseconds and truncates nanoseconds', () => {
@@ -114,5 +114,27 @@ describe('TIMESTAMP_PATTERN (stated by the gateway API document)', () => {
     expect(parseTimestamp('1700-01-01T00:00:00+01:00')).toBe(Date.parse('1699-12-31T23:00:00Z') * 1000);
     expect(parseTimestamp('0001-01-01T00:00:00.000Z')).toBeNull();
     expect(parseTimestamp('0001-01-01T01:00:00+01:00')).toBe('out_of_range');
+  });
+});
+
+describe('parseTimestamp within the second of the last one (the created timestamps of a report)', () => {
+  const second = Date.parse('2026-12-01T08:36:06Z') * 1000;
+  it('reads only the fraction, as a full parse would', () => {
+    const texts: [string, TimestampResult][] = [
+      ['2026-12-01T08:36:06.126986250Z', second + 126_986],
+      ['2026-12-01T08:36:06.1Z', second + 100_000],
+      ['2026-12-01T08:36:06Z', second],
+      ['2026-12-01T08:36:06.999999999Z', second + 999_999],
+      ['2026-12-01T08:36:06.000001z', second + 1],
+      ['2026-12-01T08:36:06.12345Z', second + 123_450],
+      ['2026-12-01T08:36:06+01:00', second - 3_600_000_000],
+      ['2026-12-01T08:36:06.Z', 'invalid'],
+      ['2026-12-01T08:36:06.1234567890Z', 'invalid'],
+      ['2026-12-01T08:36:06.12a4Z', 'invalid'],
+      ['2026-12-01T08:36:06.5', 'invalid'],
+      ['2026-12-01T08:36:07.5Z', second + 1_500_000],
+      ['2026-12-01T08:36:06.25Z', second + 250_000],
+    ];
+    for (const [text, expected] of texts) expect(parseTimestamp(text), text).toBe(expected);
   });
 });

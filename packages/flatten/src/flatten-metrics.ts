@@ -21,13 +21,30 @@ export interface Sample {
   label_values: string[];
   value: number;
   timestamp_ms: number | null;
+  /** The family's unit (`bytes`, `seconds`, ...); '' when it sent none (and for records before v4). */
+  unit: string;
+  /** When the metric's counter, summary or histogram was created, epoch micros; null when not sent. */
+  created_timestamp_us: number | null;
 }
 
 export function flattenMetricFamilies(families: readonly MetricFamily[]): Sample[] {
   const samples: Sample[] = [];
-  forEachSample(families, (family, type, name, label_names, label_values, value, timestamp_ms) => {
-    samples.push({ family, type, name, label_names, label_values, value, timestamp_ms });
-  });
+  forEachSample(
+    families,
+    (family, type, name, label_names, label_values, value, timestamp_ms, unit, created_timestamp_us) => {
+      samples.push({
+        family,
+        type,
+        name,
+        label_names,
+        label_values,
+        value,
+        timestamp_ms,
+        unit,
+        created_timestamp_us,
+      });
+    },
+  );
   return samples;
 }
 
@@ -40,6 +57,8 @@ export type SampleSink = (
   label_values: string[],
   value: number,
   timestamp_ms: number | null,
+  unit: string,
+  created_timestamp_us: number | null,
 ) => void;
 
 /** Every sample of the families, in order, handed to `emit`; throws FlattenError like flattenMetricFamilies. */
@@ -61,13 +80,18 @@ function emitMetricSamples(
   const values = metric.labels.map((l: LabelPair) => l.value);
   const { name, type } = family;
   const ts = metric.timestamp_ms;
+  // Every sample of a metric carries its family's unit and the metric's created timestamp (a histogram's
+  // `_bucket`, `_sum` and `_count` alike), as OpenMetrics gives `# UNIT` and `_created` per metric.
+  // `?? ''`, `?? null`: records decoded before v4 have the fields as null, hand-built ones may lack them.
+  const unit = family.unit ?? '';
+  const created = metric.created_timestamp ?? null;
 
   switch (type) {
     case 'COUNTER':
     case 'GAUGE':
     case 'UNTYPED': {
       if (metric.value === null) throw missing(family, metricPath(f, m, 'value'));
-      emit(name, type, name, names, values, metric.value, ts);
+      emit(name, type, name, names, values, metric.value, ts, unit, created);
       return;
     }
     case 'SUMMARY': {
@@ -75,10 +99,10 @@ function emitMetricSamples(
       if (!summary) throw missing(family, metricPath(f, m, 'summary'));
       for (const q of summary.quantiles) {
         const quantile = formatPrometheusFloat(q.quantile);
-        emit(name, type, name, [...names, 'quantile'], [...values, quantile], q.value, ts);
+        emit(name, type, name, [...names, 'quantile'], [...values, quantile], q.value, ts, unit, created);
       }
-      emit(name, type, `${name}_sum`, names, values, summary.sample_sum, ts);
-      emit(name, type, `${name}_count`, names, values, summary.sample_count, ts);
+      emit(name, type, `${name}_sum`, names, values, summary.sample_sum, ts, unit, created);
+      emit(name, type, `${name}_count`, names, values, summary.sample_count, ts, unit, created);
       return;
     }
     case 'HISTOGRAM':
@@ -90,13 +114,23 @@ function emitMetricSamples(
       for (const b of histogram.buckets) {
         if (b.upper_bound === Number.POSITIVE_INFINITY) hasInf = true;
         const le = formatPrometheusFloat(b.upper_bound);
-        emit(name, type, bucket, [...names, 'le'], [...values, le], b.cumulative_count, ts);
+        emit(name, type, bucket, [...names, 'le'], [...values, le], b.cumulative_count, ts, unit, created);
       }
       // OPA (client_model) omits the implicit +Inf bucket; the exposition always has it.
       if (!hasInf)
-        emit(name, type, bucket, [...names, 'le'], [...values, '+Inf'], histogram.sample_count, ts);
-      emit(name, type, `${name}_sum`, names, values, histogram.sample_sum, ts);
-      emit(name, type, `${name}_count`, names, values, histogram.sample_count, ts);
+        emit(
+          name,
+          type,
+          bucket,
+          [...names, 'le'],
+          [...values, '+Inf'],
+          histogram.sample_count,
+          ts,
+          unit,
+          created,
+        );
+      emit(name, type, `${name}_sum`, names, values, histogram.sample_sum, ts, unit, created);
+      emit(name, type, `${name}_count`, names, values, histogram.sample_count, ts, unit, created);
       return;
     }
     default:

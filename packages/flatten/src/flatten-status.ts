@@ -44,7 +44,7 @@ export function flattenStatus(report: StatusReport): StatusRows {
   const prometheus_samples: PrometheusSampleRow[] = [];
   forEachSample(
     report.metric_families,
-    (family, type, name, label_names, label_values, value, timestamp_ms) => {
+    (family, type, name, label_names, label_values, value, timestamp_ms, unit, created_timestamp_us) => {
       prometheus_samples.push({
         event_id,
         seq: prometheus_samples.length,
@@ -59,6 +59,8 @@ export function flattenStatus(report: StatusReport): StatusRows {
         label_values,
         value,
         timestamp_ms,
+        unit,
+        created_timestamp_us,
       });
     },
   );

@@ -8,20 +8,60 @@ const metric = (over: Partial<MetricFamily['metrics'][number]>) => ({
   summary: null,
   histogram: null,
   timestamp_ms: null,
+  created_timestamp: null,
   ...over,
 });
 
 describe('flattenMetricFamilies', () => {
+  it("gives every sample of a metric its family's unit and the metric's created timestamp", () => {
+    const created = 1_764_578_166_126_986;
+    const samples = flattenMetricFamilies([
+      {
+        name: 'h_seconds',
+        help: null,
+        type: 'HISTOGRAM',
+        unit: 'seconds',
+        metrics: [
+          metric({
+            histogram: {
+              sample_count: 2,
+              sample_sum: 0.5,
+              buckets: [{ upper_bound: 1, cumulative_count: 2 }],
+            },
+            created_timestamp: created,
+          }),
+        ],
+      },
+      { name: 'g_bytes', help: null, type: 'GAUGE', unit: 'bytes', metrics: [metric({ value: 1 })] },
+      { name: 'c_total', help: null, type: 'COUNTER', unit: null, metrics: [metric({ value: 3 })] },
+    ]);
+    expect(samples.map((s) => [s.name, s.unit, s.created_timestamp_us])).toEqual([
+      ['h_seconds_bucket', 'seconds', created],
+      ['h_seconds_bucket', 'seconds', created],
+      ['h_seconds_sum', 'seconds', created],
+      ['h_seconds_count', 'seconds', created],
+      ['g_bytes', 'bytes', null],
+      ['c_total', '', null],
+    ]);
+  });
+
   it('writes counter, gauge and untyped as one sample named after the family', () => {
     const samples = flattenMetricFamilies([
-      { name: 'c_total', help: null, type: 'COUNTER', metrics: [metric({ value: 3 })] },
+      { name: 'c_total', help: null, type: 'COUNTER', unit: null, metrics: [metric({ value: 3 })] },
       {
         name: 'g',
         help: null,
         type: 'GAUGE',
+        unit: null,
         metrics: [metric({ value: 1.5, labels: [{ name: 'a', value: 'x' }] })],
       },
-      { name: 'u', help: null, type: 'UNTYPED', metrics: [metric({ value: 7, timestamp_ms: 1000 })] },
+      {
+        name: 'u',
+        help: null,
+        type: 'UNTYPED',
+        unit: null,
+        metrics: [metric({ value: 7, timestamp_ms: 1000, created_timestamp: null })],
+      },
     ]);
     expect(samples).toEqual([
       {
@@ -32,6 +72,8 @@ describe('flattenMetricFamilies', () => {
         label_values: [],
         value: 3,
         timestamp_ms: null,
+        unit: '',
+        created_timestamp_us: null,
       },
       {
         family: 'g',
@@ -41,6 +83,8 @@ describe('flattenMetricFamilies', () => {
         label_values: ['x'],
         value: 1.5,
         timestamp_ms: null,
+        unit: '',
+        created_timestamp_us: null,
       },
       {
         family: 'u',
@@ -50,6 +94,8 @@ describe('flattenMetricFamilies', () => {
         label_values: [],
         value: 7,
         timestamp_ms: 1000,
+        unit: '',
+        created_timestamp_us: null,
       },
     ]);
   });
@@ -60,6 +106,7 @@ describe('flattenMetricFamilies', () => {
         name: 's',
         help: null,
         type: 'SUMMARY',
+        unit: null,
         metrics: [
           metric({
             labels: [{ name: 'h', value: 'v' }],
@@ -89,6 +136,7 @@ describe('flattenMetricFamilies', () => {
         name: 'h',
         help: null,
         type: 'HISTOGRAM',
+        unit: null,
         metrics: [
           metric({
             histogram: {
@@ -118,6 +166,7 @@ describe('flattenMetricFamilies', () => {
         name: 'gh',
         help: null,
         type: 'GAUGE_HISTOGRAM',
+        unit: null,
         metrics: [
           metric({
             histogram: {
@@ -141,7 +190,9 @@ describe('flattenMetricFamilies', () => {
 
   it('rejects a histogram family whose metric has no histogram, naming the path', () => {
     const run = () =>
-      flattenMetricFamilies([{ name: 'h', help: null, type: 'HISTOGRAM', metrics: [metric({ value: 1 })] }]);
+      flattenMetricFamilies([
+        { name: 'h', help: null, type: 'HISTOGRAM', unit: null, metrics: [metric({ value: 1 })] },
+      ]);
     expect(run).toThrow(FlattenError);
     try {
       run();

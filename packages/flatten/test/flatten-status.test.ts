@@ -67,7 +67,10 @@ const report: StatusReport = {
       name: 'counter_x',
       help: null,
       type: 'UNTYPED',
-      metrics: [{ labels: [], value: 2, summary: null, histogram: null, timestamp_ms: null }],
+      unit: null,
+      metrics: [
+        { labels: [], value: 2, summary: null, histogram: null, timestamp_ms: null, created_timestamp: null },
+      ],
     },
   ],
   other_metrics_json: null,

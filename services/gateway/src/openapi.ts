@@ -4,7 +4,14 @@
 // it states cannot drift from the ones enforced. The body schemas mirror the normalizers rule by rule;
 // the few rules JSON Schema cannot state (sizes of JSON kept as text, the sample count over all families)
 // are named in the descriptions. schemathesis (test/e2e/api-conformance.e2e.test.ts) holds the two together.
-import { DOUBLE_TEXT_PATTERN, type Limits, TIMESTAMP_PATTERN, VALUE_RANGES } from '@opa-fleet/contracts';
+import {
+  DOUBLE_TEXT_PATTERN,
+  GO_ZERO_SECONDS,
+  type Limits,
+  MAX_CREATED_SECONDS,
+  TIMESTAMP_PATTERN,
+  VALUE_RANGES,
+} from '@opa-fleet/contracts';
 import { READ_METHODS, REPORT_METHODS } from './allowed-methods';
 import type { GatewayConfig } from './config';
 
@@ -384,6 +391,7 @@ function bodySchemas(limits: Limits): Record<string, Schema> {
         name: { type: ['string', 'null'], minLength: 1, maxLength: L },
         help: text(S),
         type: { enum: [0, 1, 2, 3, 4, 5, ...METRIC_TYPES, null] },
+        unit: { ...text(L), description: 'client_model unit (`bytes`, `seconds`, ...); kept' },
         metric: { type: ['array', 'null'], items: ref('Metric') },
       },
       anyOf: familyTypeBranches(),
@@ -403,7 +411,29 @@ function bodySchemas(limits: Limits): Record<string, Schema> {
       },
       allOf: [spelled('timestamp_ms', 'timestampMs', count(VALUE_RANGES.maxCount))],
     },
-    SimpleValue: { type: 'object', properties: { value: double } },
+    SimpleValue: {
+      type: 'object',
+      properties: { value: double },
+      allOf: [spelled('created_timestamp', 'createdTimestamp', ref('CreatedTimestamp'))],
+    },
+    CreatedTimestamp: {
+      description:
+        'When the counter, summary or histogram was created: RFC 3339 (protobuf-JSON) or a protobuf ' +
+        'Timestamp as Go encoding/json writes it; kept in microseconds',
+      anyOf: [
+        timestamp,
+        {
+          type: 'object',
+          additionalProperties: false,
+          properties: {
+            seconds: {
+              anyOf: [count(MAX_CREATED_SECONDS), { enum: [GO_ZERO_SECONDS, String(GO_ZERO_SECONDS)] }],
+            },
+            nanos: count(999_999_999),
+          },
+        },
+      ],
+    },
     SummaryValue: {
       type: 'object',
       properties: {
@@ -415,6 +445,7 @@ function bodySchemas(limits: Limits): Record<string, Schema> {
       allOf: [
         spelled('sample_count', 'sampleCount', count(VALUE_RANGES.maxCount)),
         spelled('sample_sum', 'sampleSum', double),
+        spelled('created_timestamp', 'createdTimestamp', ref('CreatedTimestamp')),
       ],
     },
     HistogramValue: {
@@ -434,6 +465,7 @@ function bodySchemas(limits: Limits): Record<string, Schema> {
       allOf: [
         spelled('sample_count', 'sampleCount', count(VALUE_RANGES.maxCount)),
         spelled('sample_sum', 'sampleSum', double),
+        spelled('created_timestamp', 'createdTimestamp', ref('CreatedTimestamp')),
       ],
     },
     Double: {
