@@ -20,17 +20,17 @@ ALTER TABLE {{local prometheus_samples}} {{on_cluster}}
 ALTER TABLE {{local prometheus_samples}} {{on_cluster}}
   ADD COLUMN created_timestamp_us Nullable(Int64) {{codec Delta, ZSTD(3)}};
 
-{{requires cluster}} ALTER TABLE {{table prometheus_samples}} {{on_cluster}}
-  ADD COLUMN unit {{low_cardinality String}};
-
-{{requires cluster}} ALTER TABLE {{table prometheus_samples}} {{on_cluster}}
-  ADD COLUMN created_timestamp_us Nullable(Int64);
-
 -- An install that applied this file on 18.16 and then moved to a current server (the runner applies it
 -- again then; the ADD COLUMNs above are then done already) gets the same columns as a new one.
 {{requires codecs low_cardinality}} ALTER TABLE {{local prometheus_samples}} {{on_cluster}}
   MODIFY COLUMN IF EXISTS unit LowCardinality(String) CODEC(ZSTD(3)),
   MODIFY COLUMN IF EXISTS created_timestamp_us Nullable(Int64) CODEC(Delta, ZSTD(3));
 
-{{requires codecs low_cardinality cluster}} ALTER TABLE {{table prometheus_samples}} {{on_cluster}}
-  MODIFY COLUMN IF EXISTS unit LowCardinality(String);
+-- In cluster mode the Distributed table in front gets the columns by being created again over the local
+-- table: 18.16 refuses ALTER ... ON CLUSTER of a table that is not replicated on a cluster whose shards are
+-- (code 371, "isn't replicated, but shard #1 is replicated according to its cluster definition"). A
+-- Distributed table holds no rows (the loaders insert synchronously, insert_distributed_sync), so dropping
+-- it loses nothing; an insert in the moment between fails and is retried, uncommitted, by its loader.
+{{requires cluster}} DROP TABLE IF EXISTS {{table prometheus_samples}} {{on_cluster}};
+
+{{distributed prometheus_samples cityHash64(instance_id)}};
