@@ -18,10 +18,11 @@ export class ContractError extends Error {
 
   constructor(
     readonly code: ContractErrorCode,
-    message: string,
+    /** What is wrong, without the path (the message starts with the path). */
+    readonly detail: string,
     /** JSON path of the offending value (`$.bundles["http/example/authz"].http_code`); null for codec errors. */
     readonly path: string | null = null,
   ) {
-    super(path === null ? message : `${path}: ${message}`);
+    super(path === null ? detail : `${path}: ${detail}`);
   }
 }

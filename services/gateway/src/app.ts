@@ -1,24 +1,19 @@
 // Builds the gateway's HTTP app without starting it (tests drive it with inject()).
 //
-// Every report takes the same visible path:  parse (content parser) -> envelope -> normalize -> encode
-// -> produce (reply only after Kafka acknowledged) -> reply.  A GitHub-style version check (OPA 1.7+):
+// Every report takes the same visible path:  body (content parser) -> envelope -> parse, normalize,
+// encode (report-work.ts, in a work thread) -> produce (reply only after Kafka acknowledged) -> reply.  A GitHub-style version check (OPA 1.7+):
 // repository -> release -> reply body and entity tag -> record -> produce -> reply (200, 304 or 503).
 // Every failure on the way is answered by ONE error handler through http-errors.ts.
 import { randomUUID } from 'node:crypto';
 import {
   type ClientPlatform,
   DEFAULT_LIMITS,
-  encodeDecisionChunk,
   type Limits,
   type NormalizeContext,
-  normalizeStatus,
-  normalizeTelemetry,
   parseUserAgent,
   type RejectedDecisionEvent,
   type ReleaseInfo,
   resolveLimits,
-  statusCodecWriting,
-  telemetryCodec,
   type VersionCheck,
   versionCheckCodec,
 } from '@opa-fleet/contracts';
@@ -55,9 +50,10 @@ import { toHttpError } from './http-errors';
 import { createGatewayMetrics, type GatewayMetrics } from './metrics';
 import { openApiDocument } from './openapi';
 import type { PartitionTopics } from './partition-topics';
-import { parseJson, registerRequestBody } from './request-body';
+import { type ReportWorker, type ReportWorkSettings, reportWorkInTurns } from './report-work';
+import { registerRequestBody } from './request-body';
 import { createShedLog } from './shed-log';
-import { createWorkTurns } from './work-turns';
+import { createWorkThreads } from './work-threads';
 
 /** What the gateway needs of the releases view (releases-view.ts implements it over the releases topic). */
 export interface ReleasesSource {
@@ -104,11 +100,20 @@ export function buildApp(deps: GatewayDeps): FastifyInstance {
   const stopDelaySampling = sampleEventLoopDelay(admission);
   const shedLog = createShedLog(deps.logger, admission);
   const tickets = new WeakMap<FastifyRequest, Ticket>();
-  // Parsing, normalization and encoding run in short event-loop turns (work-turns.ts: why).
-  const turns = createWorkTurns({ budgetMs: config.workTurnBudgetMs });
-  const metrics = createGatewayMetrics(deps.registry, admission, turns);
-  // Writes the configured status schema version (STATUS_SCHEMA_VERSION; rolling upgrades).
-  const statusWriter = statusCodecWriting(config.statusSchemaVersion);
+  // Parsing, normalization and encoding run in work threads (work-threads.ts: why), or with none in short
+  // event-loop turns (work-turns.ts). Records are written in the configured status schema version
+  // (STATUS_SCHEMA_VERSION; rolling upgrades).
+  const workSettings: ReportWorkSettings = {
+    statusSchemaVersion: config.statusSchemaVersion,
+    limits,
+    decisionDropFields: [...config.decisionDropFields],
+    logsRecordMaxBytes: config.logsRecordMaxBytes,
+  };
+  const work: ReportWorker =
+    config.workThreads > 0
+      ? createWorkThreads({ threads: config.workThreads, settings: workSettings, logger: deps.logger })
+      : reportWorkInTurns(workSettings, config.workTurnBudgetMs);
+  const metrics = createGatewayMetrics(deps.registry, admission, work);
   const auth = createTokenCheck(config.authTokens);
   const log = deps.logger.child(
     { component: 'http' },
@@ -156,7 +161,11 @@ export function buildApp(deps: GatewayDeps): FastifyInstance {
   app.addHook('preClose', async () => {
     closing = true;
   });
-  app.addHook('onClose', async () => stopDelaySampling());
+  app.addHook('onClose', async () => {
+    stopDelaySampling();
+    // After the requests in flight were answered: their work is done.
+    await work.close();
+  });
   // While closing, every answer ends its keep-alive connection, or server.close() would wait for the
   // clients to hang up (in-flight requests were busy when idle connections were closed).
   app.addHook('onSend', (_request, reply, payload, done) => {
@@ -270,10 +279,7 @@ export function buildApp(deps: GatewayDeps): FastifyInstance {
 
   async function postVersion(request: FastifyRequest) {
     const context = envelope(request, null);
-    const { report, record } = await turns.run(() => {
-      const report = normalizeTelemetry(bodyOf(request), context, limits);
-      return { report, record: telemetryCodec.encode(report) };
-    });
+    const { report, record } = await work.run({ kind: 'telemetry', body: bodyOf(request), context });
     await produce('telemetry', topics.telemetry, report.id, record, request);
     metrics.accepted.inc({ kind: 'telemetry', route: 'default' });
     return versionReply(report.client, report.version);
@@ -332,10 +338,7 @@ export function buildApp(deps: GatewayDeps): FastifyInstance {
   async function postStatus(request: FastifyRequest) {
     const route = await statusTopics.route(partitionOf(request));
     const context = envelope(request, route.partition);
-    const { id, record } = await turns.run(() => {
-      const report = normalizeStatus(bodyOf(request), context, limits);
-      return { id: report.labels.id, record: statusWriter.encode(report) };
-    });
+    const { id, record } = await work.run({ kind: 'status', body: bodyOf(request), context });
     // While Kafka acknowledges, only the record is held: a real OPA's parsed body and its report are
     // several times the size of its 12 KB record, and hundreds of requests can be waiting at once.
     request.body = undefined;
@@ -362,16 +365,8 @@ export function buildApp(deps: GatewayDeps): FastifyInstance {
       userAgent: request.headers['user-agent'],
       partition: route.partition,
     };
-    // In a work turn, as status bodies are (work-turns.ts): about 5 ms for a 32 KB upload.
-    const chunk = await turns.run(() =>
-      encodeDecisionChunk(
-        bodyOf(request),
-        context,
-        randomUUID,
-        { limits, drop: config.decisionDropFields },
-        config.logsRecordMaxBytes,
-      ),
-    );
+    // About 5 ms of work for a 32 KB upload, as status bodies in a work thread or turn.
+    const chunk = await work.run({ kind: 'decisions', body: bodyOf(request), context });
     const records: OutgoingMessage[] = chunk.batches.map((batch) => ({
       topic: route.topic,
       key: batch.key,
@@ -448,6 +443,7 @@ export function buildApp(deps: GatewayDeps): FastifyInstance {
     const result = await checkReadiness({
       kafka: () => producer.isConnected(),
       releases: () => releases.ready(),
+      work: () => work.ready(),
       ...deps.readiness,
       accepting: () => !closing,
     });
@@ -482,11 +478,11 @@ function listPage(query: unknown): number {
   return page === undefined ? 1 : Number(page);
 }
 
-/** The request's JSON body, parsed: request-body.ts leaves it raw, so parsing runs in the route's work turn. */
-function bodyOf(request: FastifyRequest): unknown {
+/** The request's body, raw: request-body.ts leaves it so, to be parsed with the rest of the report's work. */
+function bodyOf(request: FastifyRequest): Buffer {
   if (!Buffer.isBuffer(request.body))
     throw new GatewayError('EMPTY_BODY', 'body is empty; a JSON object is expected');
-  return parseJson(request.body);
+  return request.body;
 }
 
 /**

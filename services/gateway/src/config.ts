@@ -1,6 +1,6 @@
 // The gateway's configuration: environment variables, validated once at start (see README for the table).
 import { readFileSync } from 'node:fs';
-import { hostname } from 'node:os';
+import { availableParallelism, hostname } from 'node:os';
 import {
   DEFAULT_DECISION_RECORD_BYTES,
   DROPPABLE_DECISION_FIELDS,
@@ -82,6 +82,9 @@ export const gatewayEnvSchema = z
     // The CPU work on report bodies runs in event-loop turns of at most this many ms (work-turns.ts), so
     // the loop keeps accepting connections and refusing what it cannot take; 0: inline, no turns.
     WORK_TURN_BUDGET_MS: z.coerce.number().int().min(0).max(1000).default(2),
+    // Worker threads for that work (work-threads.ts), so the event loop only moves bytes; 0: on the event
+    // loop, in WORK_TURN_BUDGET_MS turns. Default: one per core, at most 4.
+    WORK_THREADS: z.coerce.number().int().min(0).max(64).default(Math.min(4, availableParallelism())),
     RELEASES_CHANNEL: z.string().default('latest'),
     // The repositories whose GitHub-style release endpoints the gateway serves (OPA 1.7+ asks
     // /repos/open-policy-agent/opa/releases/latest); GitHub compares them case-insensitively.
@@ -164,6 +167,8 @@ export interface GatewayConfig {
   retryAfterSeconds: number;
   /** The most CPU work on bodies one event-loop turn starts, ms (work-turns.ts); 0: inline. */
   workTurnBudgetMs: number;
+  /** Worker threads for the CPU work on bodies (work-threads.ts); 0: on the event loop, in turns. */
+  workThreads: number;
   releasesChannel: string;
   /** `owner/repo` pairs served at /repos/{owner}/{repo}/releases[/latest], lower-case. */
   releaseRepositories: string[];
@@ -220,6 +225,7 @@ export function loadGatewayConfig(env: Record<string, string | undefined> = proc
     },
     retryAfterSeconds: e.RETRY_AFTER_SECONDS,
     workTurnBudgetMs: e.WORK_TURN_BUDGET_MS,
+    workThreads: e.WORK_THREADS,
     releasesChannel: e.RELEASES_CHANNEL,
     releaseRepositories: e.RELEASE_REPOSITORIES.map((r) => r.toLowerCase()),
     publicUrl: e.PUBLIC_URL?.replace(/\/+$/, '') ?? null,

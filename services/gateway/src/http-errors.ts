@@ -59,7 +59,7 @@ const FASTIFY_CODES: Record<string, { code: GatewayErrorCode; message: string }>
 
 export function toHttpError(err: unknown, retryAfterSeconds: number): HttpError {
   if (err instanceof ContractError) {
-    return reject(400, { code: err.code, message: withoutPath(err), path: err.path });
+    return reject(400, { code: err.code, message: err.detail, path: err.path });
   }
   if (err instanceof GatewayError) {
     const statusCode = GATEWAY_STATUS[err.code];
@@ -111,12 +111,6 @@ export function toHttpError(err: unknown, retryAfterSeconds: number): HttpError 
 
 function reject(statusCode: number, body: HttpErrorBody): HttpError {
   return { statusCode, body, headers: {}, expected: true };
-}
-
-/** ContractError's message starts with its path; the body carries the path separately. */
-function withoutPath(err: ContractError): string {
-  const prefix = err.path === null ? '' : `${err.path}: `;
-  return err.message.startsWith(prefix) ? err.message.slice(prefix.length) : err.message;
 }
 
 function jsonDetail(message: string | undefined): string {

@@ -1,18 +1,18 @@
 // The gateway's metrics, registered on the process registry.
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 import type { Admission } from './admission';
-import type { WorkTurns } from './work-turns';
+import type { ReportWorker } from './report-work';
 
 export type GatewayMetrics = ReturnType<typeof createGatewayMetrics>;
 
-export function createGatewayMetrics(registry: Registry, admission: Admission, turns: WorkTurns) {
+export function createGatewayMetrics(registry: Registry, admission: Admission, work: ReportWorker) {
   const registers = [registry];
   new Gauge({
     name: 'gateway_work_queued_tasks',
-    help: 'Parsing, normalization and encoding tasks of admitted requests waiting for an event-loop turn (WORK_TURN_BUDGET_MS)',
+    help: 'Parsing, normalization and encoding tasks of admitted requests waiting for a work thread (WORK_THREADS) or an event-loop turn (WORK_TURN_BUDGET_MS)',
     registers,
     collect() {
-      this.set(turns.queued());
+      this.set(work.queued());
     },
   });
   // Read at scrape time from the admission state: nothing to update per request.

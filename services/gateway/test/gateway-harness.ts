@@ -63,6 +63,9 @@ export async function buildTestApp(
   const config: GatewayConfig = loadGatewayConfig({
     KAFKA_BROKERS: '127.0.0.1:1',
     GATEWAY_ID: 'gw-test',
+    // The work on the event loop (the same report-work.ts as in a thread): a thread per app would cost
+    // each test half a second to start; work-threads.test.ts and the process-level tests run the threads.
+    WORK_THREADS: '0',
     ...env,
   });
   const registry = createMetrics('gateway');
