@@ -50,7 +50,7 @@ import { toHttpError } from './http-errors';
 import { createGatewayMetrics, type GatewayMetrics } from './metrics';
 import { openApiDocument } from './openapi';
 import type { PartitionTopics } from './partition-topics';
-import { type ReportWorker, type ReportWorkSettings, reportWorkInTurns } from './report-work';
+import { bySize, type ReportWorker, type ReportWorkSettings, reportWorkInTurns } from './report-work';
 import { registerRequestBody } from './request-body';
 import { createShedLog } from './shed-log';
 import { createWorkThreads } from './work-threads';
@@ -100,8 +100,8 @@ export function buildApp(deps: GatewayDeps): FastifyInstance {
   const stopDelaySampling = sampleEventLoopDelay(admission);
   const shedLog = createShedLog(deps.logger, admission);
   const tickets = new WeakMap<FastifyRequest, Ticket>();
-  // Parsing, normalization and encoding run in work threads (work-threads.ts: why), or with none in short
-  // event-loop turns (work-turns.ts). Records are written in the configured status schema version
+  // Parsing, normalization and encoding run in work threads (work-threads.ts: why), small bodies and all
+  // of them without threads in short event-loop turns (work-turns.ts). Records are written in the configured status schema version
   // (STATUS_SCHEMA_VERSION; rolling upgrades).
   const workSettings: ReportWorkSettings = {
     statusSchemaVersion: config.statusSchemaVersion,
@@ -109,10 +109,15 @@ export function buildApp(deps: GatewayDeps): FastifyInstance {
     decisionDropFields: [...config.decisionDropFields],
     logsRecordMaxBytes: config.logsRecordMaxBytes,
   };
+  const onLoop = reportWorkInTurns(workSettings, config.workTurnBudgetMs);
   const work: ReportWorker =
     config.workThreads > 0
-      ? createWorkThreads({ threads: config.workThreads, settings: workSettings, logger: deps.logger })
-      : reportWorkInTurns(workSettings, config.workTurnBudgetMs);
+      ? bySize(
+          onLoop,
+          createWorkThreads({ threads: config.workThreads, settings: workSettings, logger: deps.logger }),
+          config.workThreadMinBytes,
+        )
+      : onLoop;
   const metrics = createGatewayMetrics(deps.registry, admission, work);
   const auth = createTokenCheck(config.authTokens);
   const log = deps.logger.child(

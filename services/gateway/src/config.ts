@@ -85,6 +85,9 @@ export const gatewayEnvSchema = z
     // Worker threads for that work (work-threads.ts), so the event loop only moves bytes; 0: on the event
     // loop, in WORK_TURN_BUDGET_MS turns. Default: one per core, at most 4.
     WORK_THREADS: z.coerce.number().int().min(0).max(64).default(Math.min(4, availableParallelism())),
+    // Bodies under this many bytes are worked on the event loop even with threads: their trip to a
+    // thread costs the loop more than their work.
+    WORK_THREAD_MIN_BYTES: z.coerce.number().int().min(0).default(8192),
     RELEASES_CHANNEL: z.string().default('latest'),
     // The repositories whose GitHub-style release endpoints the gateway serves (OPA 1.7+ asks
     // /repos/open-policy-agent/opa/releases/latest); GitHub compares them case-insensitively.
@@ -169,6 +172,8 @@ export interface GatewayConfig {
   workTurnBudgetMs: number;
   /** Worker threads for the CPU work on bodies (work-threads.ts); 0: on the event loop, in turns. */
   workThreads: number;
+  /** Bodies under this many bytes are worked on the event loop even with threads. */
+  workThreadMinBytes: number;
   releasesChannel: string;
   /** `owner/repo` pairs served at /repos/{owner}/{repo}/releases[/latest], lower-case. */
   releaseRepositories: string[];
@@ -226,6 +231,7 @@ export function loadGatewayConfig(env: Record<string, string | undefined> = proc
     retryAfterSeconds: e.RETRY_AFTER_SECONDS,
     workTurnBudgetMs: e.WORK_TURN_BUDGET_MS,
     workThreads: e.WORK_THREADS,
+    workThreadMinBytes: e.WORK_THREAD_MIN_BYTES,
     releasesChannel: e.RELEASES_CHANNEL,
     releaseRepositories: e.RELEASE_REPOSITORIES.map((r) => r.toLowerCase()),
     publicUrl: e.PUBLIC_URL?.replace(/\/+$/, '') ?? null,

@@ -157,10 +157,24 @@ describe('work threads', () => {
   });
 });
 
+describe('bySize', () => {
+  it('works a body under the threshold on the loop and a larger one in a thread', async () => {
+    const pool = threads(1);
+    const both = bySize(reportWorkInTurns(settings, 2), pool, 8192);
+    const small = JSON.stringify({ labels: { id: 'i-3', version: 'v1' } });
+    const smallBody = Buffer.from(small);
+    const largeBody = Buffer.from(realBody);
+    expect((await both.run({ kind: 'status', body: smallBody, context })).id).toBe('i-3');
+    await both.run({ kind: 'status', body: largeBody, context });
+    expect(smallBody.byteLength).toBe(small.length); // stayed here
+    expect(largeBody.byteLength).toBe(0); // moved to the thread
+  });
+});
+
 describe('the gateway with work threads (WORK_THREADS=1)', () => {
   it('answers what real OPA sends, a contract error and a decision upload as without them', async () => {
     const answers = async (workThreads: string) => {
-      const t = await buildTestApp({ WORK_THREADS: workThreads });
+      const t = await buildTestApp({ WORK_THREADS: workThreads, WORK_THREAD_MIN_BYTES: '0' });
       try {
         const post = (url: string, payload: Buffer | string, headers: Record<string, string> = {}) =>
           t.app.inject({
