@@ -9,10 +9,12 @@ import { realOpaStatusBodies } from '../../../test/support/fixtures';
 import { GatewayError } from '../src/errors';
 import { toHttpError } from '../src/http-errors';
 import {
+  bySize,
   createReportWork,
   type ReportJob,
   type ReportWorker,
   type ReportWorkSettings,
+  reportWorkInTurns,
 } from '../src/report-work';
 import { createWorkThreads } from '../src/work-threads';
 import { buildTestApp } from './gateway-harness';
