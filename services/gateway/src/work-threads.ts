@@ -116,8 +116,14 @@ export function createWorkThreads({
   }
 
   function send(slot: Slot, { id, job, transfer, pending }: Job): void {
+    try {
+      slot.worker.postMessage({ id, job }, [transfer]);
+    } catch (err) {
+      // Not cloneable (nothing a parsed body holds should be): this job fails, not the thread.
+      pending.reject(err as Error);
+      return;
+    }
     slot.outstanding.set(id, pending);
-    slot.worker.postMessage({ id, job }, [transfer]);
   }
 
   return {
