@@ -1,6 +1,7 @@
 // A CPU profile of the gateway on one body: the gateway as the gateway benchmark starts it, with
-// `node --cpu-prof`, loaded by autocannon, then stopped; prints the functions with the most self time and
-// the files they are in, and leaves the .cpuprofile (open it in Chrome DevTools) in --out.
+// `node --cpu-prof`, loaded by autocannon, then stopped; prints, per thread (the main thread first, then
+// each work thread and module-hooks thread), the functions with the most self time and the files they are
+// in, and leaves the .cpuprofile files (open them in Chrome DevTools) in --out.
 //
 //   KAFKA_BROKERS=... npx tsx test/bench/profile-gateway.ts [--body real|real-sm|status|decisions]
 //     [--seconds 10] [--connections 50] [--out .state/profiles] [--top 30]
@@ -74,7 +75,13 @@ const row = await loadServer(gateway, { ...options, duration: Number(values.seco
 await stopServer(gateway);
 console.log(ROW_HEADER);
 console.log(formatRow(row));
-summarize(join(out, readdirSync(out).find((f) => f.endsWith('.cpuprofile'))!));
+// One profile per thread: the main thread's (its file name's thread id is 0), then each work thread's.
+for (const file of readdirSync(out)
+  .filter((f) => f.endsWith('.cpuprofile'))
+  .sort()) {
+  console.log(`\n=== ${file}`);
+  summarize(join(out, file));
+}
 
 async function start() {
   const args = serviceNodeArgs('gateway', repoRoot);

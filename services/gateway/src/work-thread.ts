@@ -7,7 +7,13 @@ import { errorToWire, resultToWire } from './work-wire';
 const port = parentPort!;
 const work = createReportWork((workerData as { settings: ReportWorkSettings }).settings);
 
-port.on('message', ({ id, job }: { id: number; job: ReportJob }) => {
+port.on('message', (message: { id: number; job: ReportJob } | { end: true }) => {
+  // Asked to end (the gateway is closing): every job sent before has been answered, in order.
+  if ('end' in message) {
+    port.close();
+    return;
+  }
+  const { id, job } = message;
   try {
     const { result, transfer } = resultToWire(work(job));
     port.postMessage({ id, ok: true, result }, transfer);

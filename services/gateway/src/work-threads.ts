@@ -50,6 +50,21 @@ interface Job {
 }
 
 const ENTRY = new URL('./work-thread-entry.mjs', import.meta.url);
+/** How long a thread asked to end may take before it is terminated. */
+const END_TIMEOUT_MS = 2000;
+
+/**
+ * Asks a thread to end once its jobs are done (its port closed, it exits by itself, and `node --cpu-prof`
+ * writes its profile, which a terminated thread never does), and terminates it if it takes too long.
+ */
+async function endThread({ worker, alive }: Slot): Promise<void> {
+  if (!alive) return;
+  const exited = new Promise<void>((resolve) => worker.once('exit', () => resolve()));
+  worker.postMessage({ end: true });
+  const timer = setTimeout(() => void worker.terminate(), END_TIMEOUT_MS);
+  await exited;
+  clearTimeout(timer);
+}
 /** A thread that dies this soon after it started is replaced only after this long (a failing start). */
 const RESTART_BACKOFF_MS = 1000;
 
@@ -67,7 +82,7 @@ export function createWorkThreads({
   for (let i = 0; i < threads; i++) slots.push(start());
 
   function start(): Slot {
-    const worker = new Worker(entry, { workerData: { settings }, execArgv: [] });
+    const worker = new Worker(entry, { workerData: { settings }, execArgv: threadExecArgv() });
     const slot: Slot = { worker, outstanding: new Map(), ready: false, alive: true };
     const startedAt = performance.now();
     worker.on('message', (reply: Reply) => settle(slot, reply));
@@ -149,7 +164,26 @@ export function createWorkThreads({
       closing = true;
       const closed = new Error('work threads are closed');
       for (const { pending } of backlog.splice(0)) pending.reject(closed);
-      await Promise.all(slots.map((slot) => slot.worker.terminate()));
+      await Promise.all(slots.map(endThread));
     },
   };
+}
+
+/**
+ * The profiling options of the process (`--cpu-prof`, `--cpu-prof-dir <dir>`, `--heap-prof`...) for a
+ * thread, so a profiled gateway profiles its threads too; nothing else: the module hooks (`--import tsx`)
+ * fail there (work-thread-entry.mjs registers tsx itself) and V8 flags hold for the whole process anyway
+ * (a Worker refuses them).
+ */
+function threadExecArgv(): string[] {
+  const args: string[] = [];
+  const argv = process.execArgv;
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]!;
+    if (!/^--(cpu|heap)-prof/.test(arg)) continue;
+    args.push(arg);
+    // `--cpu-prof-dir <dir>`: the value is the next argument.
+    if (/^--(cpu|heap)-prof-(dir|name|interval)$/.test(arg) && i + 1 < argv.length) args.push(argv[++i]!);
+  }
+  return args;
 }
