@@ -124,6 +124,9 @@ export function createCompactedTopicView<T>(options: CompactedTopicViewOptions<T
         maxWaitTimeInMs: MAX_WAIT_MS,
       });
       consumer = current;
+      // A view stopped (or failed) before can be started again: it re-reads the topic from the start.
+      caughtUp = false;
+      pending.clear();
       current.on(current.events.CRASH, (event) => {
         logger.error({ err: event.payload.error, restart: event.payload.restart }, 'view consumer crashed');
       });

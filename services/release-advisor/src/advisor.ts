@@ -7,7 +7,7 @@ import {
   type ReleaseCandidate,
   releaseInfoFrom,
 } from '@opa-fleet/releases';
-import type { Logger } from '@opa-fleet/runtime';
+import { type Logger, retryStartUpStep } from '@opa-fleet/runtime';
 import { Counter, Gauge, type Registry } from 'prom-client';
 import { createPoller, type Poller } from './poller';
 import type { ReleaseSource } from './release-source';
@@ -26,7 +26,10 @@ export interface AdvisorOptions {
 }
 
 export interface Advisor {
-  /** Reads the topic, then starts polling; resolves after the topic is read (polls run on their own). */
+  /**
+   * Reads the topic (retrying with backoff while Kafka is unreachable or a new topic has no leader yet),
+   * then starts polling; resolves after the topic is read (polls run on their own), or once stopped.
+   */
   start(): Promise<void>;
   /** Polls every source once and publishes if needed; resolves when done (for tests and the CLI). */
   refresh(): Promise<void>;
@@ -135,9 +138,23 @@ export function createAdvisor(options: AdvisorOptions): Advisor {
     }),
   );
 
+  let stopped = false;
   return {
     async start() {
-      await topic.start();
+      // A just-created topic answers "not the leader" for a moment, on a cluster especially; Kafka may
+      // also come up after the advisor. Either is worth waiting for, not the end of the process.
+      try {
+        await retryStartUpStep({
+          logger,
+          what: 'releases topic',
+          attempt: () => topic.start(),
+          cancelled: () => stopped,
+        });
+      } catch (err) {
+        if (stopped) return;
+        throw err;
+      }
+      if (stopped) return;
       publisher.start();
       for (const p of pollers) p.start();
     },
@@ -151,6 +168,7 @@ export function createAdvisor(options: AdvisorOptions): Advisor {
       return topic.ready();
     },
     async stop() {
+      stopped = true;
       await Promise.all([...pollers, publisher].map((p) => p.stop()));
       await reconciling;
     },

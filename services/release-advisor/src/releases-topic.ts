@@ -53,8 +53,15 @@ export function createReleasesTopic(options: ReleasesTopicOptions): ReleasesTopi
     name: topic,
     async start() {
       await view.start();
-      producer = kafka.producer({ idempotent: true, allowAutoTopicCreation: false });
-      await producer.connect();
+      const next = kafka.producer({ idempotent: true, allowAutoTopicCreation: false });
+      try {
+        await next.connect();
+      } catch (err) {
+        // Undo the half start, so that start() can be tried again.
+        await view.stop();
+        throw err;
+      }
+      producer = next;
       log.info(
         { channels: Object.fromEntries(view.entries().map(([c, r]) => [c, r.tag])) },
         'releases topic read',

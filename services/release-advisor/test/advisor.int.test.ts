@@ -12,6 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type AdvisorApp, buildApp } from '../src/app';
 import { parsePublishArgs, publishByHand } from '../src/cli';
 import { loadAdvisorConfig, loadKafkaEnv } from '../src/config';
+import { createReleasesTopic } from '../src/releases-topic';
 import { type FakeReleasesApi, startFakeReleasesApi } from './fake-releases-api';
 
 const brokers = process.env.KAFKA_BROKERS ?? '127.0.0.1:19092';
@@ -151,6 +152,20 @@ describe('release advisor', () => {
     expect(records.map((r) => r.release.tag)).toEqual(['v0.19.2', 'v0.21.0']);
     expect((await fetch(`http://127.0.0.1:${app.port()}/healthz`)).status).toBe(200);
     await stopAdvisor(app);
+  });
+
+  it('reads the releases topic again when started again after a stop (as a retried start-up does)', async () => {
+    const releases = createReleasesTopic({ brokers: brokers.split(','), topic, logger });
+    await releases.start();
+    const before = releases.current('latest');
+    expect(before?.tag).toBe('v0.21.0');
+    await releases.stop();
+    expect(releases.ready()).toBe(true); // what it read stays known
+
+    await releases.start();
+    expect(releases.ready()).toBe(true);
+    expect(releases.current('latest')).toEqual(before);
+    await releases.stop();
   });
 
   it('the CLI publishes a release by hand, refuses an older one without --force, and the advisor keeps it', async () => {
