@@ -19,7 +19,7 @@ export interface WorkThreadsOptions {
   threads: number;
   settings: ReportWorkSettings;
   logger: Logger;
-  /** The thread's module (tests give a stand-in); default work-thread-entry.mjs. */
+  /** The thread's module (tests give a stand-in); default work-thread-entry.cjs. */
   entry?: URL;
 }
 
@@ -49,7 +49,7 @@ interface Job {
   pending: Pending;
 }
 
-const ENTRY = new URL('./work-thread-entry.mjs', import.meta.url);
+const ENTRY = new URL('./work-thread-entry.cjs', import.meta.url);
 /** How long a thread asked to end may take before it is terminated. */
 const END_TIMEOUT_MS = 2000;
 
@@ -172,7 +172,7 @@ export function createWorkThreads({
 /**
  * The profiling options of the process (`--cpu-prof`, `--cpu-prof-dir <dir>`, `--heap-prof`...) for a
  * thread, so a profiled gateway profiles its threads too; nothing else: the module hooks (`--import tsx`)
- * fail there (work-thread-entry.mjs registers tsx itself) and V8 flags hold for the whole process anyway
+ * fail there (work-thread-entry.cjs registers tsx itself) and V8 flags hold for the whole process anyway
  * (a Worker refuses them).
  */
 function threadExecArgv(): string[] {
