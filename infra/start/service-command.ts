@@ -12,14 +12,15 @@ export type ServiceName =
   | 'fleet-console';
 
 /**
- * V8 flags per service. The gateway allocates a short-lived object graph per report (parsed JSON, the
- * record, buffers): a 32 MB young generation (V8's default is 16 MB) means fewer scavenges and fewer
- * objects promoted; measured about 10–15% more status reports per second on the 2-core machine, for
- * about 55 MB more peak RSS (219 MB under full load). A V8 flag holds for every isolate of the process, so
- * it sizes the work threads' heaps too, where that parsing runs now (WORK_THREADS).
+ * V8 flags per service; none today. The gateway ran with `--max-semi-space-size=32` (a 32 MB young
+ * generation instead of V8's 16 MB) while it parsed reports on its event loop: about 10-15% more status
+ * reports per second then. Since that work runs in work threads (WORK_THREADS) it bought nothing
+ * measurable, and a V8 flag sizes every isolate of the process, the threads' too: under the large real
+ * body the main thread's young generation alone was 67 MB instead of 34 MB, and peak RSS about 30-40 MB
+ * higher (README, "Gateway memory", 2026-12-02).
  */
 export const SERVICE_NODE_FLAGS: Record<ServiceName, readonly string[]> = {
-  gateway: ['--max-semi-space-size=32'],
+  gateway: [],
   'release-advisor': [],
   'status-loader': [],
   'telemetry-loader': [],
