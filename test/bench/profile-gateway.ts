@@ -1,6 +1,6 @@
 // A CPU profile of the gateway on one body: the gateway as the gateway benchmark starts it, with
 // `node --cpu-prof`, loaded by autocannon, then stopped; prints, per thread (the main thread first, then
-// each work thread and module-hooks thread), the functions with the most self time and the files they are
+// each work thread), the functions with the most self time and the files they are
 // in, and leaves the .cpuprofile files (open them in Chrome DevTools) in --out.
 //
 //   KAFKA_BROKERS=... npx tsx test/bench/profile-gateway.ts [--body real|real-sm|status|decisions]

@@ -13,14 +13,15 @@
 import { Worker } from 'node:worker_threads';
 import type { Logger } from '@opa-fleet/runtime';
 import type { ReportJob, ReportResult, ReportWorker, ReportWorkSettings } from './report-work';
+import { workThreadBundle } from './work-thread-bundle';
 import { errorFromWire, movable, resultFromWire, type WireError } from './work-wire';
 
 export interface WorkThreadsOptions {
   threads: number;
   settings: ReportWorkSettings;
   logger: Logger;
-  /** The thread's module (tests give a stand-in); default work-thread-entry.cjs. */
-  entry?: URL;
+  /** The thread's module (tests give a stand-in); default the bundle of work-thread.ts (work-thread-bundle.ts). */
+  entry?: URL | Promise<URL>;
 }
 
 type Reply =
@@ -49,7 +50,6 @@ interface Job {
   pending: Pending;
 }
 
-const ENTRY = new URL('./work-thread-entry.cjs', import.meta.url);
 /** How long a thread asked to end may take before it is terminated. */
 const END_TIMEOUT_MS = 2000;
 
@@ -72,17 +72,33 @@ export function createWorkThreads({
   threads,
   settings,
   logger,
-  entry = ENTRY,
+  entry = workThreadBundle(),
 }: WorkThreadsOptions): ReportWorker {
   const log = logger.child({ component: 'work-threads' });
   let nextId = 0;
   let closing = false;
   const slots: Slot[] = [];
   const backlog: Job[] = [];
-  for (let i = 0; i < threads; i++) slots.push(start());
+  /** The thread's module once known; jobs wait in the backlog until then. */
+  let threadModule: URL | null = null;
+  /** Why no thread can start (the bundle failed to build): every job fails with it. */
+  let broken: Error | null = null;
+  Promise.resolve(entry).then(
+    (url) => {
+      threadModule = url;
+      if (closing) return;
+      for (let i = 0; i < threads; i++) slots.push(start(url));
+      for (const job of backlog.splice(0)) send(leastBusy()!, job);
+    },
+    (err: Error) => {
+      broken = new Error(`work threads cannot start: ${err.message}`, { cause: err });
+      log.fatal({ err }, 'work thread code failed to build');
+      for (const { pending } of backlog.splice(0)) pending.reject(broken);
+    },
+  );
 
-  function start(): Slot {
-    const worker = new Worker(entry, { workerData: { settings }, execArgv: threadExecArgv() });
+  function start(url: URL): Slot {
+    const worker = new Worker(url, { workerData: { settings }, execArgv: threadExecArgv() });
     const slot: Slot = { worker, outstanding: new Map(), ready: false, alive: true };
     const startedAt = performance.now();
     worker.on('message', (reply: Reply) => settle(slot, reply));
@@ -99,7 +115,7 @@ export function createWorkThreads({
       const lived = performance.now() - startedAt;
       const replace = () => {
         if (closing) return;
-        const fresh = start();
+        const fresh = start(url);
         slots[slots.indexOf(slot)] = fresh;
         // Jobs that came while no thread was alive.
         for (const job of backlog.splice(0)) send(fresh, job);
@@ -144,6 +160,7 @@ export function createWorkThreads({
   return {
     run(job) {
       if (closing) return Promise.reject(new Error('work threads are closed'));
+      if (broken) return Promise.reject(broken);
       // The body moves to the thread (the request keeps an empty view): it is not read here again.
       const { bytes, transfer } = movable(job.body);
       return new Promise((resolve, reject) => {
@@ -154,7 +171,7 @@ export function createWorkThreads({
         else backlog.push(queued);
       });
     },
-    ready: () => slots.every((slot) => slot.ready),
+    ready: () => threadModule !== null && slots.every((slot) => slot.ready),
     queued() {
       let queued = 0;
       for (const slot of slots) queued += Math.max(0, slot.outstanding.size - 1);
@@ -172,7 +189,7 @@ export function createWorkThreads({
 /**
  * The profiling options of the process (`--cpu-prof`, `--cpu-prof-dir <dir>`, `--heap-prof`...) for a
  * thread, so a profiled gateway profiles its threads too; nothing else: the module hooks (`--import tsx`)
- * fail there (work-thread-entry.cjs registers tsx itself) and V8 flags hold for the whole process anyway
+ * are not needed there (the thread runs a plain-JS bundle, work-thread-bundle.ts) and V8 flags hold for the whole process anyway
  * (a Worker refuses them).
  */
 function threadExecArgv(): string[] {

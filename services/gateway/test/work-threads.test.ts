@@ -1,6 +1,7 @@
 // The work threads (work-threads.ts) against the same work done inline (report-work.ts): the same record
 // bytes, the same errors with their class, code and path (so the same HTTP answers), bodies moved not
 // shared, a dead thread replaced. Real worker threads; Kafka is the harness's stand-in.
+import { readFileSync } from 'node:fs';
 import { gzipSync } from 'node:zlib';
 import { ContractError } from '@opa-fleet/contracts';
 import { pino } from 'pino';
@@ -16,6 +17,7 @@ import {
   type ReportWorkSettings,
   reportWorkInTurns,
 } from '../src/report-work';
+import { workThreadBundle } from '../src/work-thread-bundle';
 import { createWorkThreads } from '../src/work-threads';
 import { buildTestApp } from './gateway-harness';
 
@@ -37,7 +39,7 @@ const realBody = realOpaStatusBodies().find(
 )!.text;
 
 const pools: ReportWorker[] = [];
-function threads(count = 2, entry?: URL): ReportWorker {
+function threads(count = 2, entry?: URL | Promise<URL>): ReportWorker {
   const pool = createWorkThreads({ threads: count, settings, logger: silent, entry });
   pools.push(pool);
   return pool;
@@ -145,6 +147,25 @@ describe('work threads', () => {
     await expect(behind).rejects.toThrow(/exited \(code 3\)/);
     await expect.poll(() => pool.ready(), { timeout: 5000 }).toBe(true);
     expect((await pool.run({ kind: 'status', body: body('ok'), context })).id).toBe('x');
+  });
+
+  it('run one bundle of plain JavaScript, named by its content and built once per process', async () => {
+    const first = await workThreadBundle();
+    expect(await workThreadBundle()).toBe(first);
+    expect(first.pathname).toMatch(/\/opa-gateway-work-thread-[0-9a-f]{16}\.mjs$/);
+    const code = readFileSync(first, 'utf8');
+    // Each module kept its own import.meta.url: the schema catalog's points at its source file.
+    const catalog = new URL('../../../packages/contracts/src/schema-catalog.ts', import.meta.url);
+    expect(code).toContain(JSON.stringify(catalog.href));
+    expect(code).not.toMatch(/from ['"]tsx|@opa-fleet\//);
+  });
+
+  it('fail every job, with the reason, when the thread code cannot be built', async () => {
+    const pool = threads(2, Promise.reject(new Error('esbuild: Could not resolve "avsc"')));
+    await expect(pool.run({ kind: 'status', body: Buffer.from(realBody), context })).rejects.toThrow(
+      'work threads cannot start: esbuild: Could not resolve "avsc"',
+    );
+    expect(pool.ready()).toBe(false);
   });
 
   it('count the jobs waiting behind the running ones', async () => {
