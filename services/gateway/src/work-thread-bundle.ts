@@ -28,8 +28,8 @@ const ownImportMetaUrl: Plugin = {
   name: 'own-import-meta-url',
   setup(plugin) {
     plugin.onLoad({ filter: /\.ts$/ }, async (args) => {
+      // Every file is read here once (returning nothing would make esbuild read it a second time).
       const source = await readFile(args.path, 'utf8');
-      if (!source.includes('import.meta.url')) return undefined;
       const url = JSON.stringify(pathToFileURL(args.path).href);
       return { contents: source.replaceAll('import.meta.url', url), loader: 'ts' };
     });

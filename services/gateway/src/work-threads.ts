@@ -189,8 +189,8 @@ export function createWorkThreads({
 /**
  * The profiling options of the process (`--cpu-prof`, `--cpu-prof-dir <dir>`, `--heap-prof`...) for a
  * thread, so a profiled gateway profiles its threads too; nothing else: the module hooks (`--import tsx`)
- * are not needed there (the thread runs a plain-JS bundle, work-thread-bundle.ts) and V8 flags hold for the whole process anyway
- * (a Worker refuses them).
+ * are not needed there (a thread runs a plain-JS bundle, work-thread-bundle.ts), and V8 flags hold for
+ * the whole process anyway (a Worker refuses them).
  */
 function threadExecArgv(): string[] {
   const args: string[] = [];
