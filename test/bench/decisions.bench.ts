@@ -39,10 +39,9 @@ import { createDecisionChunks, type DecisionChunk, OPA_UPLOAD_SIZE_LIMIT } from 
 import { freshnessOf, watchRowCount } from './freshness';
 import { dropRun, prefillTopic, timeLoader, writeThroughLoaderWriter } from './loader-run';
 import {
-  cpuSeconds,
+  cpuMeter,
   formatRow,
   loadServer,
-  machineTicks,
   median,
   percent,
   percentile,
@@ -400,9 +399,7 @@ pipeline: ${chunks.length} chunks of ${eventsPerChunk.toFixed(0)} events generat
     let refused = 0;
     const chunkRate = rate / eventsPerChunk;
     // Where the CPU goes: each process's CPU seconds over the run, per event, against the 2 cores.
-    const cpuAt = () => new Map(processes().map(([name, pid]) => [name, pid ? cpuSeconds(pid) : Number.NaN]));
-    const cpu0 = cpuAt();
-    const [idle0, total0] = machineTicks();
+    const cpu = cpuMeter(processes());
     const sendStart = performance.now();
     const sendOne = async (chunk: DecisionChunk) => {
       const t = performance.now();
@@ -430,8 +427,7 @@ pipeline: ${chunks.length} chunks of ${eventsPerChunk.toFixed(0)} events generat
     while (visibleAt.length < acked.length && performance.now() < deadline)
       await new Promise((r) => setTimeout(r, 100));
     await watch.stop();
-    const cpu1 = cpuAt();
-    const [idle1, total1] = machineTicks();
+    const spent = cpu();
     const runSeconds = (performance.now() - sendStart) / 1000;
     agent.destroy();
     const peaks = rss.stop();
@@ -464,8 +460,7 @@ pipeline: ${chunks.length} chunks of ${eventsPerChunk.toFixed(0)} events generat
     console.log(
       `  CPU over the run (${runSeconds.toFixed(1)} s, first send to last row), per event queryable:`,
     );
-    for (const [name, before] of cpu0) {
-      const used = (cpu1.get(name) ?? Number.NaN) - before;
+    for (const [name, used] of spent.seconds) {
       if (!Number.isNaN(used)) total += used;
       console.log(
         `    ${name.padEnd(24)} ${((used / events) * 1e6).toFixed(1).padStart(6)} µs/event, ${(used / runSeconds).toFixed(2)} cores`,
@@ -473,7 +468,7 @@ pipeline: ${chunks.length} chunks of ${eventsPerChunk.toFixed(0)} events generat
     }
     console.log(
       `    ${'all of them'.padEnd(24)} ${((total / events) * 1e6).toFixed(1).padStart(6)} µs/event, ${(total / runSeconds).toFixed(2)} cores; ` +
-        `machine idle ${percent((idle1 - idle0) / (total1 - total0))}; ${fmt(rate)} events/s would need ` +
+        `machine idle ${percent(spent.machineIdle)}; ${fmt(rate)} events/s would need ` +
         `${((total / events) * rate).toFixed(2)} cores`,
     );
   } finally {

@@ -24,11 +24,13 @@
 // (Little's law: at 740 req/s their mean latency is 68 ms whatever the server does), so its p99 is
 // printed for scale and the open-loop p99 is the verdict.
 import { randomUUID } from 'node:crypto';
+import { availableParallelism } from 'node:os';
 import { parseArgs } from 'node:util';
 import { SERVICE_NODE_FLAGS, serviceNodeArgs } from '../../infra/start/service-command';
 import { readFixtureText, realOpaStatusBodies } from '../support/fixtures';
 import { runOpenLoop } from './open-loop';
 import {
+  cpuMeter,
   formatRow,
   loadServer,
   median,
@@ -39,6 +41,7 @@ import {
   repoRoot,
   rssPeaks,
   type Server,
+  stackPid,
   startServer as start,
   stopServer as stop,
 } from './server-load';
@@ -219,6 +222,11 @@ for (const target of TARGETS) {
           `(open loop at ${percent(FIXED_RATE_SHARE)} of the baseline's req/s, ${open.failed} not 2xx; target < ${P99_TARGET_MS} ms); ` +
           `closed loop -c ${connections} for scale: p99 ${p99} ms`,
       );
+      // Queueing needs idle: with the cores saturated at this rate, no server's p99 stays short there.
+      console.log(
+        `       at that rate the gateway, Kafka and the load generator took ${open.cpuMsPerRequest.toFixed(2)} ms of CPU per request: ` +
+          `${((open.rate * open.cpuMsPerRequest) / 1000).toFixed(2)} of the ${availableParallelism()} cores, the machine ${percent(open.machineIdle)} idle`,
+      );
     } else {
       console.log(
         `  ${p99 < P99_TARGET_MS ? 'PASS' : 'FAIL'} ${target.report}: gateway p99 ${p99} ms, closed loop -c ${connections} (target < ${P99_TARGET_MS} ms)`,
@@ -256,6 +264,9 @@ async function fixedRateRuns() {
     max: number;
     failed: number;
     rssMb: number;
+    /** CPU of the server, Kafka and the load generator per request sent, ms. */
+    cpuMsPerRequest: number;
+    machineIdle: number;
   }[] = [];
   for (const share of FIXED_RATE_SHARES) {
     const rate = share * baseRps;
@@ -264,6 +275,10 @@ async function fixedRateRuns() {
     );
     for (const server of [baseline, gateway]) {
       const peak = rssPeaks(() => [[server.name, server.child.pid]]);
+      const cpu = cpuMeter([
+        [server.name, server.child.pid],
+        ['Kafka', stackPid('kafka')],
+      ]);
       const outcomes = await runOpenLoop({
         url: server.url + path,
         headers: { 'content-type': 'application/json', 'user-agent': UA },
@@ -275,6 +290,7 @@ async function fixedRateRuns() {
         ],
       });
       const rssMb = peak.stop().get(server.name) ?? 0;
+      const spent = cpu();
       const measured = outcomes.filter((o) => o.phase === 1);
       const ok = measured
         .filter((o) => o.status >= 200 && o.status < 300)
@@ -290,11 +306,21 @@ async function fixedRateRuns() {
         max: ok.at(-1) ?? Number.NaN,
         failed: measured.length - ok.length,
         rssMb,
+        cpuMsPerRequest: 0,
+        machineIdle: spent.machineIdle,
       };
+      // Per request sent (the ramp's too): what the rate asks of the cores, each process's share named.
+      const perRequest = [...spent.seconds].map(([name, s]) => [name, (s * 1000) / outcomes.length] as const);
+      result.cpuMsPerRequest = perRequest.reduce((sum, [, ms]) => sum + (Number.isNaN(ms) ? 0 : ms), 0);
       results.push(result);
       console.log(
         `  ${server.name}: ${ok.length} 2xx of ${measured.length}, p50 ${result.p50.toFixed(1)} ms, p99 ${result.p99.toFixed(1)} ms, ` +
           `max ${result.max.toFixed(0)} ms, peak RSS ${rssMb.toFixed(0)} MB; the generator sent p99 ${percentile(lag, 99).toFixed(1)} ms late`,
+      );
+      console.log(
+        `    CPU per request: ${perRequest.map(([name, ms]) => `${name} ${ms.toFixed(2)} ms`).join(', ')}; ` +
+          `${((rate * result.cpuMsPerRequest) / 1000).toFixed(2)} of the ${availableParallelism()} cores at this rate, ` +
+          `the machine ${percent(spent.machineIdle)} idle`,
       );
     }
   }

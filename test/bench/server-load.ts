@@ -133,6 +133,31 @@ export function machineTicks(): [number, number] {
   }
 }
 
+/** What cpuMeter measured: CPU seconds per named process and of this one, and the machine's idle share. */
+export interface CpuSpent {
+  /** Each named process (all its threads), then `load generator`: this process. */
+  seconds: Map<string, number>;
+  machineIdle: number;
+}
+
+/**
+ * CPU spent from now until the returned function is called, by the named processes (Linux /proc), by this
+ * process (the load generator, which shares the cores) and the machine's idle share over all cores.
+ */
+export function cpuMeter(processes: [string, number | null | undefined][]): () => CpuSpent {
+  const at = () => new Map(processes.map(([name, pid]) => [name, pid ? cpuSeconds(pid) : Number.NaN]));
+  const start = at();
+  const own = process.cpuUsage();
+  const [idle0, total0] = machineTicks();
+  return () => {
+    const seconds = new Map([...at()].map(([name, end]) => [name, end - start.get(name)!]));
+    const ownUsage = process.cpuUsage(own);
+    seconds.set('load generator', (ownUsage.user + ownUsage.system) / 1e6);
+    const [idle1, total1] = machineTicks();
+    return { seconds, machineIdle: (idle1 - idle0) / (total1 - total0) };
+  };
+}
+
 export interface LoadOptions {
   /** What is sent, for the row (`status`, `decisions`). */
   report: string;
