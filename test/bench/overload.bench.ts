@@ -217,13 +217,14 @@ try {
   /**
    * Per 5 s slice (10 % of a long phase): the accepted p99 the client saw against the gateway's own p99 from
    * onRequest to the answer, Kafka's acknowledgement p99, the event loop's worst lag, the admission limit
-   * and the most requests in flight: the difference between the first two is time spent before the
-   * gateway saw the request (client socket queue, accept backlog, a busy event loop).
+   * and the most requests in flight, and the deepest accept queue (connections the kernel holds that the
+   * gateway has not taken: Node 20 takes one per event-loop iteration, accept-queue.ts): the difference
+   * between the first two is time spent before the gateway saw the request.
    */
   function whereTheyWaited(of: Outcome[], startMs: number, seconds: number) {
     const slice = Math.max(5, Math.ceil(seconds / 10 / 5) * 5);
     console.log(
-      `    per ${slice} s: client p99 | of it until connected p99 | until sent p99 | sent to answer p99 | gateway p99 (onRequest to answer) | Kafka ack p99 | event-loop lag max | limit | in flight max`,
+      `    per ${slice} s: client p99 | of it until connected p99 | until sent p99 | sent to answer p99 | gateway p99 (onRequest to answer) | Kafka ack p99 | event-loop lag max | limit | in flight max | accept queue max`,
     );
     for (let from = 0; from < seconds; from += slice) {
       const lo = startMs + from * 1000;
@@ -260,8 +261,9 @@ try {
       const lag = gauge('nodejs_eventloop_lag_max_seconds', (a) => Math.max(...a)) * 1000;
       const limit = gauge('gateway_admission_limit', (a) => a.reduce((x, y) => x + y, 0) / a.length);
       const inFlight = gauge('gateway_in_flight_requests', (a) => Math.max(...a));
+      const acceptQueue = gauge('gateway_accept_queue_connections', (a) => Math.max(...a));
       console.log(
-        `      ${String(from).padStart(3)}s: ${ms(percentile(ok, 99))} | ${ms(percentile(connecting, 99))} | ${ms(percentile(sent, 99))} | ${ms(percentile(answering, 99))} | <= ${ms(server)} | <= ${ms(ack)} | ${ms(lag)} | ${limit.toFixed(0)} | ${inFlight}`,
+        `      ${String(from).padStart(3)}s: ${ms(percentile(ok, 99))} | ${ms(percentile(connecting, 99))} | ${ms(percentile(sent, 99))} | ${ms(percentile(answering, 99))} | <= ${ms(server)} | <= ${ms(ack)} | ${ms(lag)} | ${limit.toFixed(0)} | ${inFlight} | ${acceptQueue}`,
       );
     }
   }

@@ -40,6 +40,7 @@ import Fastify, {
   type FastifyRequest,
   LogController,
 } from 'fastify';
+import { listenFd, readAcceptQueue } from './accept-queue';
 import { createAdmission, type Ticket } from './admission';
 import { allowedMethodsOf } from './allowed-methods';
 import { createTokenCheck } from './auth';
@@ -118,7 +119,11 @@ export function buildApp(deps: GatewayDeps): FastifyInstance {
           config.workThreadMinBytes,
         )
       : onLoop;
-  const metrics = createGatewayMetrics(deps.registry, admission, work);
+  // The queue in front of everything (accept-queue.ts), read at scrape time from the listening socket.
+  const metrics = createGatewayMetrics(deps.registry, admission, work, async () => {
+    const fd = listenFd(app.server as unknown as Parameters<typeof listenFd>[0]);
+    return fd === null ? null : readAcceptQueue(fd);
+  });
   const auth = createTokenCheck(config.authTokens);
   const log = deps.logger.child(
     { component: 'http' },

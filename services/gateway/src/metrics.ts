@@ -5,8 +5,23 @@ import type { ReportWorker } from './report-work';
 
 export type GatewayMetrics = ReturnType<typeof createGatewayMetrics>;
 
-export function createGatewayMetrics(registry: Registry, admission: Admission, work: ReportWorker) {
+export function createGatewayMetrics(
+  registry: Registry,
+  admission: Admission,
+  work: ReportWorker,
+  /** The listening socket's accept-queue length (accept-queue.ts); null where it cannot be read. */
+  acceptQueue: () => Promise<number | null> = async () => null,
+) {
   const registers = [registry];
+  new Gauge({
+    name: 'gateway_accept_queue_connections',
+    help: 'Connections the kernel has accepted for the listening socket and the gateway has not taken yet (Linux /proc/net/tcp, NaN elsewhere); Node 20 takes one per event-loop iteration, so a burst of new connections waits here before any of its requests is seen',
+    registers,
+    async collect() {
+      // NaN (no data) where it cannot be read: not Linux, not listening.
+      this.set((await acceptQueue()) ?? Number.NaN);
+    },
+  });
   new Gauge({
     name: 'gateway_work_queued_tasks',
     help: 'Parsing, normalization and encoding tasks of admitted requests waiting for a work thread (WORK_THREADS) or an event-loop turn (WORK_TURN_BUDGET_MS)',

@@ -549,6 +549,21 @@ describe('Kafka trouble and load shedding', () => {
 });
 
 describe('operations', () => {
+  it.runIf(process.platform === 'linux')(
+    'reports the listening socket accept queue once it listens (no data before)',
+    async () => {
+      const t = await buildTestApp();
+      try {
+        expect(await t.metric('gateway_accept_queue_connections')).toBeNaN();
+        await t.app.listen({ port: 0, host: '127.0.0.1' });
+        // Nothing waits to be accepted on an idle listener: 0, read from /proc/net/tcp.
+        expect(await t.metric('gateway_accept_queue_connections')).toBe(0);
+      } finally {
+        await t.app.close();
+      }
+    },
+  );
+
   it('serves /healthz, /readyz (Kafka and releases), /metrics and /openapi.json', async () => {
     const t = await buildTestApp();
     expect((await t.app.inject({ method: 'GET', url: '/healthz' })).json()).toEqual({ status: 'ok' });
