@@ -4,6 +4,8 @@
 // For the hot table (prometheus_samples) it costs a fraction of what building JSONEachRow text does,
 // on both sides: no number formatting or escaping here, no parsing of keys and text in ClickHouse.
 
+import { writeAscii } from '@opa-fleet/contracts';
+
 const TWO_32 = 2 ** 32;
 
 /** Rows of one table already in RowBinary, in its spec's column order (written by a transcoder). */
@@ -71,23 +73,14 @@ export class RowBinaryWriter {
 
   string(value: string): void {
     const length = value.length;
-    // ASCII up to 127 characters, the common case (names, label values, UUIDs): its UTF-8 length is its
-    // length, one LEB128 byte, copied byte by byte. Measured on the real OPA shape, this loop is several
-    // times cheaper than Buffer.byteLength + buf.write (two native calls) for strings of this size.
+    // ASCII up to 127 characters, the common case (names, label values, UUIDs): one LEB128 length byte,
+    // then the characters as bytes (writeAscii: why).
     if (length < 128) {
       this.ensure(1 + length);
-      const buf = this.buf;
-      const start = this.pos;
-      let pos = start + 1;
-      let i = 0;
-      for (; i < length; i++) {
-        const c = value.charCodeAt(i);
-        if (c > 0x7f) break;
-        buf[pos++] = c;
-      }
-      if (i === length) {
-        buf[start] = length;
-        this.pos = pos;
+      const end = writeAscii(value, this.buf, this.pos + 1);
+      if (end !== -1) {
+        this.buf[this.pos] = length;
+        this.pos = end;
         return;
       }
     }

@@ -9,6 +9,7 @@
 // corrupt-record tests.
 
 import avro from 'avsc';
+import { writeAscii } from './ascii-bytes';
 
 interface Tap {
   buf: Buffer;
@@ -79,23 +80,12 @@ class BoundedMapType extends MapType {}
 const stringWrite = (StringType.prototype as unknown as { _write(tap: Tap, value: unknown): void })._write;
 
 function writeString(this: unknown, tap: Tap, value: unknown): void {
-  if (typeof value === 'string' && value.length < 64) {
-    const length = value.length;
-    const buf = tap.buf;
-    const start = tap.pos;
-    if (start + 1 + length <= buf.length) {
-      buf[start] = length << 1; // zig-zag varint of a length below 64 is one byte
-      let pos = start + 1;
-      let i = 0;
-      for (; i < length; i++) {
-        const c = value.charCodeAt(i);
-        if (c > 0x7f) break;
-        buf[pos++] = c;
-      }
-      if (i === length) {
-        tap.pos = pos;
-        return;
-      }
+  if (typeof value === 'string' && value.length < 64 && tap.pos + 1 + value.length <= tap.buf.length) {
+    const end = writeAscii(value, tap.buf, tap.pos + 1);
+    if (end !== -1) {
+      tap.buf[tap.pos] = value.length << 1; // zig-zag varint of a length below 64 is one byte
+      tap.pos = end;
+      return;
     }
   }
   stringWrite.call(this, tap, value);

@@ -4,6 +4,8 @@
 // and floating branches, and strings whose UTF-8 takes at most 64 bytes encoded by avsc's own loop, which
 // writes a lone surrogate as its 3-byte form where Buffer#write (longer strings, as in avsc) writes U+FFFD.
 
+import { writeAscii } from './ascii-bytes';
+
 /** Where a string's UTF-8 stops being encoded by avsc's own loop and goes to Buffer#utf8Write. */
 const AVSC_LOOP_MAX_BYTES = 64;
 
@@ -63,18 +65,10 @@ export class AvroWriter {
     // varint byte, copied byte by byte (cheaper than Buffer.byteLength + a native write at this size).
     if (length < 64) {
       this.ensure(1 + length);
-      const buf = this.buf;
-      const start = this.pos;
-      let pos = start + 1;
-      let i = 0;
-      for (; i < length; i++) {
-        const c = value.charCodeAt(i);
-        if (c > 0x7f) break;
-        buf[pos++] = c;
-      }
-      if (i === length) {
-        buf[start] = length << 1;
-        this.pos = pos;
+      const end = writeAscii(value, this.buf, this.pos + 1);
+      if (end !== -1) {
+        this.buf[this.pos] = length << 1;
+        this.pos = end;
         return;
       }
     }

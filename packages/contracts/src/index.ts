@@ -1,5 +1,6 @@
 // Public surface of @opa-fleet/contracts: record types, normalization of OPA's JSON, the Avro codec.
 
+export { writeAscii } from './ascii-bytes';
 export {
   decisionBatchCodec,
   decisionCodec,
