@@ -87,8 +87,11 @@ export async function readAcceptQueue(fd: number, pid: number | 'self' = 'self')
   }
 }
 
-/** The file descriptor of a listening node:net / node:http server (Node's handle), null if none. */
-export function listenFd(server: { _handle?: { fd?: number } | null }): number | null {
-  const fd = server._handle?.fd;
+/**
+ * The file descriptor of a listening node:net / node:http server, null if it does not listen. Read from
+ * Node's handle (`_handle.fd`, internal but unchanged for many releases; a test holds it).
+ */
+export function listenFd(server: object): number | null {
+  const fd = (server as { _handle?: { fd?: unknown } | null })._handle?.fd;
   return typeof fd === 'number' && fd >= 0 ? fd : null;
 }

@@ -121,7 +121,7 @@ export function buildApp(deps: GatewayDeps): FastifyInstance {
       : onLoop;
   // The queue in front of everything (accept-queue.ts), read at scrape time from the listening socket.
   const metrics = createGatewayMetrics(deps.registry, admission, work, async () => {
-    const fd = listenFd(app.server as unknown as Parameters<typeof listenFd>[0]);
+    const fd = listenFd(app.server);
     return fd === null ? null : readAcceptQueue(fd);
   });
   const auth = createTokenCheck(config.authTokens);

@@ -29,8 +29,13 @@ describe('reading the accept queue from /proc/net/tcp', () => {
     expect(socketInode('/dev/null')).toBeNull();
   });
 
-  it('gives no descriptor for a server that does not listen', () => {
-    expect(listenFd(net.createServer() as never)).toBeNull();
+  it("finds a listening server's descriptor in Node's handle, none before it listens or after it closed", async () => {
+    const server = net.createServer();
+    expect(listenFd(server)).toBeNull();
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    expect(listenFd(server)).toBeGreaterThanOrEqual(0);
+    await new Promise((resolve) => server.close(resolve));
+    expect(listenFd(server)).toBeNull();
   });
 });
 
