@@ -73,7 +73,8 @@ describe.runIf(process.platform === 'linux')('the accept queue of a real listeni
       sockets.push(socket);
       await new Promise((resolve) => socket.once('connect', resolve));
     }
-    expect(await readAcceptQueue(fd, pid)).toBe(3);
+    // The kernel queues a connection once the client's last handshake ACK is in: a moment after its connect.
+    await expect.poll(() => readAcceptQueue(fd, pid), { timeout: 2000 }).toBe(3);
     // Not a socket, no such descriptor: nothing to report.
     expect(await readAcceptQueue(0, pid)).toBeNull();
     expect(await readAcceptQueue(987_654, pid)).toBeNull();
