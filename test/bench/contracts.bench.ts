@@ -6,7 +6,6 @@
 // Last, the real body's whole work back to back against the same work after an idle spell (CPU per report).
 // Run: npx tsx test/bench/contracts.bench.ts [--rounds 7] [--ms 300]
 
-import { readFileSync } from 'node:fs';
 import {
   type NormalizeContext,
   normalizeStatus,
@@ -14,6 +13,7 @@ import {
   statusCodecWriting,
 } from '../../packages/contracts/src/index';
 import { readFixtureText, realOpaStatusBodies } from '../support/fixtures';
+import { threadCpuSeconds } from './proc-cpu';
 
 const args = process.argv.slice(2);
 const option = (name: string, fallback: number): number => {
@@ -261,14 +261,10 @@ console.log(`real OPA v1.22.3 written with status schema v2: record ${v2Record} 
 // a report's work warmed (caches, predictors) does not survive an idle spell, so a gateway at a fixed rate
 // pays more CPU per report than a saturated one (gateway README, "Throughput").
 const GAP_MS = 2;
-const threadCpuMicros = () => {
-  const fields = readFileSync('/proc/thread-self/stat', 'utf8').split(') ')[1]!.split(' ');
-  return (Number(fields[11]) + Number(fields[12])) * 10_000; // utime + stime, 100 ticks a second
-};
 async function cpuPerReport(gapMs: number, ms: number): Promise<{ thread: number; process: number }> {
   const work = () => statusCodec.encode(normalizeStatus(JSON.parse(REAL.text), ctx)).length;
   const processBefore = process.cpuUsage();
-  const threadBefore = threadCpuMicros();
+  const threadBefore = threadCpuSeconds();
   const deadline = performance.now() + ms;
   let reports = 0;
   while (performance.now() < deadline) {
@@ -278,7 +274,7 @@ async function cpuPerReport(gapMs: number, ms: number): Promise<{ thread: number
   }
   const used = process.cpuUsage(processBefore);
   return {
-    thread: (threadCpuMicros() - threadBefore) / reports,
+    thread: ((threadCpuSeconds() - threadBefore) * 1e6) / reports,
     process: (used.user + used.system) / reports,
   };
 }

@@ -291,6 +291,8 @@ async function fixedRateRuns() {
       });
       const rssMb = peak.stop().get(server.name) ?? 0;
       const spent = cpu();
+      // Per request sent (the ramp's too): what the rate asks of the cores, each process's share named.
+      const perRequest = [...spent.seconds].map(([name, s]) => [name, (s * 1000) / outcomes.length] as const);
       const measured = outcomes.filter((o) => o.phase === 1);
       const ok = measured
         .filter((o) => o.status >= 200 && o.status < 300)
@@ -306,12 +308,9 @@ async function fixedRateRuns() {
         max: ok.at(-1) ?? Number.NaN,
         failed: measured.length - ok.length,
         rssMb,
-        cpuMsPerRequest: 0,
+        cpuMsPerRequest: perRequest.reduce((sum, [, ms]) => sum + (Number.isNaN(ms) ? 0 : ms), 0),
         machineIdle: spent.machineIdle,
       };
-      // Per request sent (the ramp's too): what the rate asks of the cores, each process's share named.
-      const perRequest = [...spent.seconds].map(([name, s]) => [name, (s * 1000) / outcomes.length] as const);
-      result.cpuMsPerRequest = perRequest.reduce((sum, [, ms]) => sum + (Number.isNaN(ms) ? 0 : ms), 0);
       results.push(result);
       console.log(
         `  ${server.name}: ${ok.length} 2xx of ${measured.length}, p50 ${result.p50.toFixed(1)} ms, p99 ${result.p99.toFixed(1)} ms, ` +

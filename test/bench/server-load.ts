@@ -9,6 +9,7 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
 import { freePort } from '../support/pipeline-harness';
+import { CLOCK_TICKS_PER_SECOND, cpuSeconds, cpuTicks, machineTicks } from './proc-cpu';
 
 export const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
 
@@ -105,33 +106,7 @@ export interface Row {
   machineIdle: number;
 }
 
-const CLOCK_TICKS_PER_SECOND = 100; // USER_HZ: 100 on Linux
-
-/** utime + stime in clock ticks, from /proc/<pid>/stat or /proc/<pid>/task/<tid>/stat. */
-function cpuTicks(statFile: string): number {
-  try {
-    const fields = readFileSync(statFile, 'utf8').split(') ')[1]!.split(' ');
-    return Number(fields[11]) + Number(fields[12]);
-  } catch {
-    return Number.NaN;
-  }
-}
-
-/** CPU seconds (user + system, all threads) a process has used so far. */
-export function cpuSeconds(pid: number): number {
-  return cpuTicks(`/proc/${pid}/stat`) / CLOCK_TICKS_PER_SECOND;
-}
-
-/** [idle, total] ticks over all cores, from /proc/stat. */
-export function machineTicks(): [number, number] {
-  try {
-    const cpu = readFileSync('/proc/stat', 'utf8').split('\n')[0]!.split(/\s+/).slice(1).map(Number);
-    const idle = cpu[3]! + (cpu[4] ?? 0); // idle + iowait
-    return [idle, cpu.reduce((a, b) => a + b, 0)];
-  } catch {
-    return [Number.NaN, Number.NaN];
-  }
-}
+export { cpuSeconds, machineTicks };
 
 /** What cpuMeter measured: CPU seconds per named process and of this one, and the machine's idle share. */
 export interface CpuSpent {
